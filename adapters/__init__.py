@@ -1,0 +1,1 @@
+"""Format adapters (one format per file) and the IO manager that hands data between steps."""

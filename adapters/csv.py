@@ -1,0 +1,71 @@
+"""CSV: pyarrow's multi-threaded reader (column projection included), pandas' writer."""
+
+from __future__ import annotations
+
+import csv as stdlib_csv
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from adapters.arrow_convert import arrow_to_pandas
+from adapters.base import Adapter
+from adapters.registry import register_adapter
+from adapters.text_sniff import detect_encoding, read_sample, sniff_delimiter
+from dataops.errors import AdapterError
+
+
+class CsvAdapter(Adapter):
+    format = "csv"
+    extensions = (".csv", ".tsv")
+
+    def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pd.DataFrame:
+        sample = read_sample(path)
+        encoding = detect_encoding(sample) if params.encoding == "auto" else params.encoding
+        delimiter = params.delimiter
+        if delimiter == "auto":
+            delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(_decode(sample, encoding))
+        names = None if params.header else _generated_names(sample, encoding, delimiter)
+        try:
+            table = pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=list(columns) if columns is not None else None,
+                    strings_can_be_null=True,
+                ),
+            )
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            if "UTF8" in str(exc) or isinstance(exc, UnicodeDecodeError):
+                raise AdapterError(
+                    f"{self._describe(path)} is not valid {encoding} text; set 'encoding' (e.g. gbk, gb18030, utf-8)"
+                ) from exc
+            raise
+        return arrow_to_pandas(table)
+
+    def _write(self, frame: pd.DataFrame, path: Path, params: Any) -> None:
+        try:
+            frame.to_csv(path, index=False, encoding=params.encoding)
+        except UnicodeEncodeError as exc:
+            bad = exc.object[exc.start : exc.end]
+            raise AdapterError(
+                f"the text {bad!r} cannot be written in {params.encoding}; use encoding utf-8 or gb18030"
+            ) from exc
+
+
+def _decode(sample: bytes, encoding: str) -> str:
+    return sample.decode(encoding, errors="ignore")
+
+
+def _generated_names(sample: bytes, encoding: str, delimiter: str) -> list[str]:
+    """column_1 .. column_n for a file without a header row."""
+    first = _decode(sample, encoding).lstrip("\ufeff").splitlines()[:1]
+    width = len(next(stdlib_csv.reader(first, delimiter=delimiter), [])) if first else 0
+    return [f"column_{i}" for i in range(1, width + 1)]
+
+
+register_adapter(CsvAdapter())

@@ -1,0 +1,1 @@
+"""DataOps: tabular data flowcharts compiled to Dagster jobs."""

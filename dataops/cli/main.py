@@ -1,0 +1,78 @@
+"""The `dataops` command: validate, run, list modules, start the UI.
+
+Imports stay inside the commands so `dataops validate` does not pay for Dagster's start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from dataops.errors import DataOpsError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """DataOps: tabular data flowcharts compiled to Dagster jobs."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Also fail on plugin problems and on duplicate flowchart names (for CI).")
+def validate(files: tuple[Path, ...], strict: bool) -> None:
+    """Check flowchart FILES (default: every file in $DATAOPS_FLOWCHARTS) without running them."""
+    from dataops.cli.validate import validate_files
+
+    sys.exit(validate_files(list(files), strict=strict))
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NODE.PARAM=VALUE",
+    help="Override one param for this run (repeatable); VALUE is YAML.",
+)
+def run(file: Path, overrides: tuple[str, ...]) -> None:
+    """Validate, compile and execute FILE against the Dagster instance of $DAGSTER_HOME."""
+    from dataops.cli.run import run_file
+
+    sys.exit(run_file(file, list(overrides)))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable: every module with its params JSON Schema.")
+def modules(as_json: bool) -> None:
+    """List the registered modules by category."""
+    from dataops.cli.modules import describe_modules, print_modules
+
+    if as_json:
+        click.echo(json.dumps(describe_modules(), ensure_ascii=False, indent=2))
+    else:
+        print_modules()
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def dev(ctx: click.Context) -> None:
+    """Start the Dagster UI and daemon on the flowcharts (extra args go to `dagster dev`)."""
+    from dataops.cli.dev import start_dev
+
+    sys.exit(start_dev(list(ctx.args)))
+
+
+def cli() -> None:
+    try:
+        main(standalone_mode=True)
+    except DataOpsError as exc:  # a user mistake that escaped a command: message only
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,84 @@
+"""One op per flowchart node: it validates its config, then calls the module or the adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+from pydantic import BaseModel
+
+from adapters.io_manager import MODULE_TAG
+from adapters.metadata import table_metadata
+from adapters.paths import resolve_data_path
+from adapters.registry import adapter_for
+from dataops.errors import DataOpsError, FlowchartError, Where
+from dataops.settings import get_settings
+from dataops.spec import ValidFlowchart
+from dataops.spec.loader import validate_params
+from dataops_defs.compiler.config_schema import config_schema
+from module_library.sdk import ModuleSpec
+
+NODE_TAG = "dataops/node"
+FLOWCHART_TAG = "dataops/flowchart"
+
+
+def op_name(flowchart: str, node: str) -> str:
+    """Op names are unique across the code location and never a Dagster reserved word."""
+    return f"{flowchart}__{node}"
+
+
+def make_node_op(flowchart: ValidFlowchart, node_id: str) -> dg.OpDefinition:
+    """The op for one node; node params arrive as its config."""
+    spec = flowchart.modules[node_id]
+    node = flowchart.nodes[node_id]
+
+    def compute(context, inputs: Mapping[str, Any]) -> Iterator[Any]:
+        where = Where(flowchart.name, node_id)
+        try:
+            params = _params(flowchart.name, node_id, spec, context.op_config)
+            yield from _execute(spec, params, dict(inputs), where, flowchart.name)
+        except DataOpsError as exc:
+            exc.located(where)
+            raise dg.Failure(
+                description=str(exc), metadata={"node": node_id, "module": spec.name}, allow_retries=False
+            ) from exc
+
+    return dg.OpDefinition(
+        name=op_name(flowchart.name, node_id),
+        ins={p.name: dg.In(dg.Any if not p.many else dg.List[dg.Any]) for p in spec.inputs},
+        outs={port: dg.Out(pd.DataFrame) for port in spec.outputs},
+        compute_fn=compute,
+        config_schema=config_schema(spec.params),
+        description=f"{node.label or node_id} — {spec.name}: {spec.description}",
+        tags={MODULE_TAG: spec.name, NODE_TAG: node_id, FLOWCHART_TAG: flowchart.name},
+    )
+
+
+def _params(flowchart: str, node: str, spec: ModuleSpec, config: Any) -> BaseModel:
+    params, problems = validate_params(flowchart, node, spec.name, spec.params, config or {})
+    if problems:
+        raise FlowchartError(problems)
+    assert params is not None
+    return params
+
+
+def _execute(spec: ModuleSpec, params: Any, inputs: dict[str, Any], where: Where, flowchart: str) -> Iterator[Any]:
+    root = get_settings().data_root_resolved
+    if spec.kind == "source":
+        path = resolve_data_path(params.path, root, where=where.inside(Where(field="path")))
+        frame = adapter_for(spec.format, path, where=where).read(path, params, where=where)
+        yield dg.Output(frame, "result")
+    elif spec.kind == "sink":
+        path = resolve_data_path(params.path, root, where=where.inside(Where(field="path")))
+        frame = inputs["data"]
+        adapter_for(spec.format, path, where=where).write(frame, path, params, where=where)
+        yield dg.AssetMaterialization(
+            asset_key=dg.AssetKey(["dataops", flowchart, where.node or spec.name]),
+            description=f"{spec.name} wrote {path}",
+            metadata={"path": dg.MetadataValue.path(str(path)), **table_metadata(frame)},
+        )
+    else:
+        for port, frame in spec.run(inputs, params).items():
+            yield dg.Output(frame, port)

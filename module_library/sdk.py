@@ -1,0 +1,250 @@
+"""The module SDK: a module is a plain function over DataFrames, declared with `@module`.
+
+```python
+class Params(ModuleParams):
+    column: str = Field(description="Column to upper-case.")
+
+@module(category="text", params=Params)
+def shout(data: pd.DataFrame, params: Params) -> pd.DataFrame:
+    "Upper-case one column."
+    return data.assign(**{params.column: data[params.column].str.upper()})
+```
+
+The declaration is the single source for the op's config schema, the JSON Schema the editor
+renders, `dataops modules` and validation. Sources and sinks (`source`, `sink`) carry no
+function: their data path is a format adapter, chosen by `format` or by the file extension.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from dataops.errors import ModuleError, Where
+from module_library.registry import register
+
+Kind = Literal["transform", "source", "sink"]
+Columns = Sequence[str] | None
+ReadsFn = Callable[[Any], Columns | Mapping[str, Columns]]
+
+
+class ModuleParams(BaseModel):
+    """Base for parameter models: unknown keys are errors, so typos never pass silently."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class NoParams(ModuleParams):
+    """For modules that take no parameters."""
+
+
+@dataclass(frozen=True)
+class Port:
+    """An input port; `many` ports take any number of edges (fan-in) and receive a list."""
+
+    name: str
+    many: bool = False
+
+
+def many(name: str) -> Port:
+    """Declare a fan-in input port."""
+    return Port(name, many=True)
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    """Everything the system knows about one module."""
+
+    name: str
+    category: str
+    description: str
+    params: type[BaseModel]
+    inputs: tuple[Port, ...]
+    outputs: tuple[str, ...]
+    kind: Kind = "transform"
+    fn: Callable[..., Any] | None = None
+    reads: ReadsFn | None = None
+    format: str | None = None
+    origin: str = ""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def input(self, name: str) -> Port | None:
+        return next((p for p in self.inputs if p.name == name), None)
+
+    def columns_read(self, params: BaseModel) -> dict[str, Columns]:
+        """Per input port, the columns this module reads (None: all of them)."""
+        declared = self.reads(params) if self.reads else None
+        if isinstance(declared, Mapping):
+            return {p.name: _dedupe(declared.get(p.name)) for p in self.inputs}
+        return {p.name: _dedupe(declared) for p in self.inputs}
+
+    def json_schema(self) -> dict[str, Any]:
+        return self.params.model_json_schema()
+
+    def describe(self) -> dict[str, Any]:
+        """The public description used by `dataops modules --json` and the editor palette."""
+        return {
+            "name": self.name,
+            "category": self.category,
+            "kind": self.kind,
+            "description": self.description,
+            "inputs": [{"name": p.name, "many": p.many} for p in self.inputs],
+            "outputs": list(self.outputs),
+            "params_schema": self.json_schema(),
+            "origin": self.origin,
+        }
+
+    def run(self, inputs: Mapping[str, Any], params: BaseModel) -> dict[str, pd.DataFrame]:
+        """Call the function and normalise what it returns to one DataFrame per output port."""
+        if self.fn is None:
+            raise TypeError(f"module '{self.name}' is a {self.kind}; its data path is an adapter")
+        returned = self.fn(**inputs, params=params)
+        return normalise_outputs(self, returned)
+
+
+def _dedupe(columns: Columns) -> Columns:
+    return None if columns is None else list(dict.fromkeys(columns))
+
+
+def _origin(obj: Any) -> str:
+    try:
+        file = inspect.getsourcefile(obj)
+        line = inspect.getsourcelines(obj)[1]
+    except (TypeError, OSError):
+        return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', obj)}"
+    return f"{obj.__module__}.{obj.__qualname__} ({file}:{line})"
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0].strip() if (text or "").strip() else ""
+
+
+def _ports(inputs: Iterable[str | Port]) -> tuple[Port, ...]:
+    return tuple(p if isinstance(p, Port) else Port(p) for p in inputs)
+
+
+def module(
+    *,
+    category: str,
+    params: type[BaseModel] = NoParams,
+    name: str | None = None,
+    inputs: Sequence[str | Port] = ("data",),
+    outputs: Sequence[str] = ("result",),
+    reads: ReadsFn | Sequence[str] | None = None,
+    description: str | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a function as a module.
+
+    Args:
+        category: Palette group (columns, rows, combine, ...).
+        params: Pydantic model of the parameters; the function receives an instance as `params`.
+        name: Module name used in flowcharts; defaults to the function name.
+        inputs: Input port names; the function takes one keyword argument per port.
+        outputs: Output port names; with several, return a mapping of port name to table.
+        reads: Columns the module reads: a static list, or a function of the params returning a
+            list (or a mapping of port to list); None means all. The IO manager loads only these.
+        description: One line for the palette; defaults to the docstring's first line.
+    """
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        static = None if reads is None or callable(reads) else list(reads)
+        spec = ModuleSpec(
+            name=name or fn.__name__,
+            category=category,
+            description=description or _first_line(fn.__doc__),
+            params=params,
+            inputs=_ports(inputs),
+            outputs=tuple(outputs),
+            fn=fn,
+            reads=reads if callable(reads) else (None if static is None else lambda _p: static),
+            origin=_origin(fn),
+        )
+        register(spec)
+        fn.module_spec = spec  # type: ignore[attr-defined]
+        return fn
+
+    return decorate
+
+
+def source(
+    name: str, *, params: type[BaseModel], description: str, format: str | None = None, category: str = "sources"
+) -> ModuleSpec:
+    """Register a source module: no inputs, reads `params.path` through a format adapter."""
+    spec = ModuleSpec(
+        name=name,
+        category=category,
+        description=description,
+        params=params,
+        inputs=(),
+        outputs=("result",),
+        kind="source",
+        format=format,
+        origin=_caller_origin(),
+    )
+    register(spec)
+    return spec
+
+
+def sink(
+    name: str, *, params: type[BaseModel], description: str, format: str | None = None, category: str = "sinks"
+) -> ModuleSpec:
+    """Register a sink module: one input, written atomically through a format adapter."""
+    spec = ModuleSpec(
+        name=name,
+        category=category,
+        description=description,
+        params=params,
+        inputs=(Port("data"),),
+        outputs=(),
+        kind="sink",
+        format=format,
+        origin=_caller_origin(),
+    )
+    register(spec)
+    return spec
+
+
+def _caller_origin() -> str:
+    frame = inspect.stack()[2]
+    return f"{frame.frame.f_globals.get('__name__', '?')} ({frame.filename}:{frame.lineno})"
+
+
+def to_frame(value: Any, *, module_name: str, port: str) -> pd.DataFrame:
+    """Normalise a module's return value to a DataFrame: the decorator is the result adapter."""
+    if isinstance(value, pd.DataFrame):
+        return value
+    if isinstance(value, pd.Series):
+        return value.to_frame(name=value.name if value.name is not None else port)
+    if isinstance(value, Mapping):
+        return pd.DataFrame(dict(value))
+    if isinstance(value, list) and all(isinstance(r, Mapping) for r in value):
+        return pd.DataFrame.from_records(value)
+    if type(value).__module__.startswith("pyarrow") and hasattr(value, "to_pandas"):
+        from adapters.arrow_convert import arrow_to_pandas
+
+        return arrow_to_pandas(value)
+    raise ModuleError(
+        f"module '{module_name}' returned {type(value).__name__} for output '{port}'; expected a "
+        "DataFrame, Series, dict of columns, list of records or pyarrow Table",
+        Where(field=port),
+    )
+
+
+def normalise_outputs(spec: ModuleSpec, returned: Any) -> dict[str, pd.DataFrame]:
+    """One DataFrame per declared output port."""
+    if len(spec.outputs) == 1:
+        port = spec.outputs[0]
+        return {port: to_frame(returned, module_name=spec.name, port=port)}
+    if isinstance(returned, tuple) and len(returned) == len(spec.outputs):
+        returned = dict(zip(spec.outputs, returned, strict=True))
+    if not isinstance(returned, Mapping) or set(returned) != set(spec.outputs):
+        got = sorted(returned) if isinstance(returned, Mapping) else type(returned).__name__
+        raise ModuleError(
+            f"module '{spec.name}' must return a mapping with the outputs {list(spec.outputs)}; got {got}"
+        )
+    return {port: to_frame(returned[port], module_name=spec.name, port=port) for port in spec.outputs}
