@@ -1,6 +1,8 @@
-"""The adapter base class: owns load/save, atomic writes and error wrapping.
+"""Adapter base classes: they own reading, writing and error wrapping.
 
-A concrete adapter implements only `_read`, `_write` and, where useful, `_describe`.
+`Adapter` is any source/sink (a file, a database table); `FileAdapter` adds the data-root
+confinement, existence checks and atomic writes every file format shares. A concrete adapter
+implements only `_read`, `_write` and, where useful, `_describe`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from adapters.paths import resolve_data_path
 from dataops.errors import NOWHERE, AdapterError, DataOpsError, Where
+
+Location = Any  # a Path for files, a URL/table for databases
 
 
 class Adapter(ABC):
@@ -24,46 +29,81 @@ class Adapter(ABC):
     extensions: ClassVar[tuple[str, ...]] = ()
 
     def read(
-        self, path: Path, params: Any, *, columns: Sequence[str] | None = None, where: Where = NOWHERE
+        self, params: Any, *, root: Path, columns: Sequence[str] | None = None, where: Where = NOWHERE
     ) -> pd.DataFrame:
-        """Load `path`; with `columns`, only those columns are read from the file."""
-        if not path.exists():
-            raise AdapterError(f"{self._describe(path)} does not exist", where)
-        if path.is_file() and path.stat().st_size == 0:
-            raise AdapterError(f"{self._describe(path)} is empty", where)
+        """Load what `params` point at; with `columns`, only those columns are read."""
+        location = self.locate(params, root, where)
+        self._check_readable(location, where)
         try:
-            return self._read(path, params, columns)
+            return self._read(location, params, columns)
         except DataOpsError as exc:
             raise exc.located(where) from exc.__cause__
         except Exception as exc:
-            raise AdapterError(f"cannot read {self._describe(path)}: {_reason(exc)}", where) from exc
+            raise AdapterError(f"cannot read {self._describe(location)}: {reason(exc)}", where) from exc
 
-    def write(self, frame: pd.DataFrame, path: Path, params: Any, *, where: Where = NOWHERE) -> None:
-        """Write atomically: a temporary file beside the target, renamed over it only when complete."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    def write(self, frame: pd.DataFrame, params: Any, *, root: Path, where: Where = NOWHERE) -> str:
+        """Write `frame` where `params` point; returns a description of the target for metadata."""
+        location = self.locate(params, root, where)
+        try:
+            self._write_whole(frame, location, params)
+        except DataOpsError as exc:
+            raise exc.located(where) from exc.__cause__
+        except Exception as exc:
+            raise AdapterError(f"cannot write {self._describe(location)}: {reason(exc)}", where) from exc
+        return self._describe(location)
+
+    @abstractmethod
+    def locate(self, params: Any, root: Path, where: Where) -> Location:
+        """Where the data is (validated: a file inside the data root, a database URL, ...)."""
+
+    def _check_readable(self, location: Location, where: Where) -> None:  # noqa: B027 - optional hook
+        """Fail early with a clear message (missing file, empty file); databases check on connect."""
+
+    def _write_whole(self, frame: pd.DataFrame, location: Location, params: Any) -> None:
+        """Write so that a failure leaves the previous state; files override with temp + rename."""
+        self._write(frame, location, params)
+
+    def _describe(self, location: Location) -> str:
+        return f"{self.format} '{location}'"
+
+    @abstractmethod
+    def _read(self, location: Location, params: Any, columns: Sequence[str] | None) -> pd.DataFrame:
+        """Read; raise anything, the base class wraps it."""
+
+    @abstractmethod
+    def _write(self, frame: pd.DataFrame, location: Location, params: Any) -> None:
+        """Write the whole data set at `location`."""
+
+
+class FileAdapter(Adapter):
+    """A file format: `params.path` under the data root, atomic writes."""
+
+    def locate(self, params: Any, root: Path, where: Where) -> Path:
+        return resolve_data_path(params.path, root, where=where.inside(Where(field="path")))
+
+    def _check_readable(self, location: Path, where: Where) -> None:
+        if not location.exists():
+            raise AdapterError(f"{self._describe(location)} does not exist", where.inside(Where(field="path")))
+        if location.is_dir():
+            raise AdapterError(f"{self._describe(location)} is a folder, not a file", where.inside(Where(field="path")))
+        if location.stat().st_size == 0:
+            raise AdapterError(f"{self._describe(location)} is empty", where)
+
+    def _write_whole(self, frame: pd.DataFrame, location: Path, params: Any) -> None:
+        """A temporary file beside the target, renamed over it only when complete."""
+        location.parent.mkdir(parents=True, exist_ok=True)
+        temporary = location.with_name(f".{location.name}.{uuid.uuid4().hex}.tmp")
         try:
             self._write(frame, temporary, params)
-            os.replace(temporary, path)
-        except DataOpsError as exc:
-            raise exc.located(where) from exc.__cause__
-        except Exception as exc:
-            raise AdapterError(f"cannot write {self._describe(path)}: {_reason(exc)}", where) from exc
+            os.replace(temporary, location)
         finally:
             temporary.unlink(missing_ok=True)
 
-    def _describe(self, path: Path) -> str:
-        return f"{self.format} file '{path}'"
-
-    @abstractmethod
-    def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pd.DataFrame:
-        """Read the file; raise anything, the base class wraps it."""
-
-    @abstractmethod
-    def _write(self, frame: pd.DataFrame, path: Path, params: Any) -> None:
-        """Write the whole file at `path` (a temporary name)."""
+    def _describe(self, location: Path) -> str:
+        return f"{self.format} file '{location}'"
 
 
-def _reason(exc: BaseException) -> str:
+def reason(exc: BaseException) -> str:
+    """The first line of an exception, with its type: enough to act on, no traceback."""
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

@@ -12,13 +12,13 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from adapters.arrow_convert import arrow_to_pandas
-from adapters.base import Adapter
+from adapters.base import FileAdapter
 from adapters.registry import register_adapter
 from adapters.text_sniff import detect_encoding, read_sample, sniff_delimiter
 from dataops.errors import AdapterError
 
 
-class CsvAdapter(Adapter):
+class CsvAdapter(FileAdapter):
     format = "csv"
     extensions = (".csv", ".tsv")
 

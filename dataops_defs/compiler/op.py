@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -11,7 +12,6 @@ from pydantic import BaseModel
 
 from adapters.io_manager import MODULE_TAG
 from adapters.metadata import table_metadata
-from adapters.paths import resolve_data_path
 from adapters.registry import adapter_for
 from dataops.errors import DataOpsError, FlowchartError, Where
 from dataops.settings import get_settings
@@ -67,18 +67,23 @@ def _params(flowchart: str, node: str, spec: ModuleSpec, config: Any) -> BaseMod
 def _execute(spec: ModuleSpec, params: Any, inputs: dict[str, Any], where: Where, flowchart: str) -> Iterator[Any]:
     root = get_settings().data_root_resolved
     if spec.kind == "source":
-        path = resolve_data_path(params.path, root, where=where.inside(Where(field="path")))
-        frame = adapter_for(spec.format, path, where=where).read(path, params, where=where)
-        yield dg.Output(frame, "result")
+        adapter = adapter_for(spec.format, _path_of(params), where=where)
+        yield dg.Output(adapter.read(params, root=root, where=where), "result")
     elif spec.kind == "sink":
-        path = resolve_data_path(params.path, root, where=where.inside(Where(field="path")))
         frame = inputs["data"]
-        adapter_for(spec.format, path, where=where).write(frame, path, params, where=where)
+        adapter = adapter_for(spec.format, _path_of(params), where=where)
+        target = adapter.write(frame, params, root=root, where=where)
         yield dg.AssetMaterialization(
             asset_key=dg.AssetKey(["dataops", flowchart, where.node or spec.name]),
-            description=f"{spec.name} wrote {path}",
-            metadata={"path": dg.MetadataValue.path(str(path)), **table_metadata(frame)},
+            description=f"{spec.name} wrote {target}",
+            metadata={"target": dg.MetadataValue.text(target), **table_metadata(frame)},
         )
     else:
         for port, frame in spec.run(inputs, params).items():
             yield dg.Output(frame, port)
+
+
+def _path_of(params: Any) -> Path | None:
+    """The file path of a source/sink whose format follows the extension (e.g. read_file)."""
+    path = getattr(params, "path", None)
+    return Path(path) if path else None
