@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv as stdlib_csv
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,23 +30,25 @@ class CsvAdapter(FileAdapter):
         if delimiter == "auto":
             delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(_decode(sample, encoding))
         names = None if params.header else _generated_names(sample, encoding, delimiter)
+        # pyarrow decodes UTF-8 natively; any other codec goes through a Python transcoder.
+        native = "utf8" if codecs.lookup(encoding).name == "utf-8" else encoding
         try:
             table = pacsv.read_csv(
                 path,
-                read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, block_size=1 << 24),
+                read_options=pacsv.ReadOptions(encoding=native, column_names=names, block_size=1 << 24),
                 parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=list(columns) if columns is not None else None,
                     strings_can_be_null=True,
                 ),
             )
+            return arrow_to_pandas(table)
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             if "UTF8" in str(exc) or isinstance(exc, UnicodeDecodeError):
                 raise AdapterError(
                     f"{self._describe(path)} is not valid {encoding} text; set 'encoding' (e.g. gbk, gb18030, utf-8)"
                 ) from exc
             raise
-        return arrow_to_pandas(table)
 
     def _write(self, frame: pd.DataFrame, path: Path, params: Any) -> None:
         try:

@@ -6,7 +6,8 @@ the Dagster UI shows it as the step's failure description.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -90,3 +91,9 @@ class FlowchartError(DataOpsError):
 
     def __str__(self) -> str:
         return self.message
+
+
+def did_you_mean(word: str, choices: Iterable[object]) -> str:
+    """`; did you mean 'x'?` for the closest choice, or nothing (cut-off suits two-character CJK names)."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.5)
+    return f"; did you mean '{close[0]}'?" if close else ""

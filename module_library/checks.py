@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 import pandas as pd
 
-from dataops.errors import ModuleError, Where
+from dataops.errors import ModuleError, Where, did_you_mean
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, field: str) -> None:
@@ -15,7 +14,6 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, field: str) 
     available = [str(c) for c in frame.columns]
     for column in columns:
         if column not in frame.columns:
-            close = difflib.get_close_matches(str(column), available, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = did_you_mean(column, available)
             listing = ", ".join(available) if available else "none"
             raise ModuleError(f"unknown column '{column}' (available: {listing}){hint}", Where(field=field))

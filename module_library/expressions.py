@@ -9,7 +9,6 @@ Only the expression's value is computed, never a round trip of the whole table.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from dataops.errors import ModuleError, Where
+from dataops.errors import ModuleError, Where, did_you_mean
 
 SANDBOX_CONFIG = {
     "enable_external_access": False,
@@ -110,8 +109,7 @@ def _as_module_error(exc: duckdb.Error, field: str, columns: Sequence[str]) -> M
     missing = _MISSING_COLUMN.search(str(exc))
     if missing:
         column = missing.group("column")
-        close = difflib.get_close_matches(column, [str(c) for c in columns], n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(column, columns)
         available = ", ".join(str(c) for c in columns)
         return ModuleError(f"unknown column '{column}' (available: {available}){hint}", Where(field=field))
     return ModuleError(_clean(exc), Where(field=field))

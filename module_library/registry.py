@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from dataops.errors import RegistryError
+from dataops.errors import RegistryError, did_you_mean
 
 if TYPE_CHECKING:
     from module_library.sdk import ModuleSpec
@@ -30,8 +29,7 @@ def unregister(name: str) -> None:
 
 def suggest(name: str) -> str:
     """A `did you mean` hint for an unknown module name, or an empty string."""
-    close = difflib.get_close_matches(name, list(_MODULES), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return did_you_mean(name, _MODULES)
 
 
 def get_module(name: str) -> ModuleSpec:

@@ -17,7 +17,11 @@ def validate_files(files: list[Path], *, strict: bool) -> int:
     plugin_problems = discover(settings.plugins)
     if not files:
         folder = settings.flowcharts
-        files = sorted(p for p in folder.glob("*") if p.suffix.lower() in FLOWCHART_SUFFIXES) if folder.is_dir() else []
+        files = (
+            sorted(_shown(p) for p in folder.glob("*") if p.suffix.lower() in FLOWCHART_SUFFIXES)
+            if folder.is_dir()
+            else []
+        )
         if not files:
             click.echo(f"error: no flowchart files given and none in {folder}", err=True)
             return 2
@@ -45,3 +49,9 @@ def validate_files(files: list[Path], *, strict: bool) -> int:
         names.setdefault(flowchart.name, file)
         click.echo(f"ok: {file} ({flowchart.name}: {len(flowchart.nodes)} nodes, {len(flowchart.wires)} edges)")
     return 1 if invalid else 0
+
+
+def _shown(path: Path) -> Path:
+    """Paths under the working directory are shown relative to it."""
+    absolute = path.resolve()
+    return absolute.relative_to(Path.cwd()) if absolute.is_relative_to(Path.cwd()) else path

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from dataops.errors import FlowchartError, Problem, RegistryError, Where
+from dataops.errors import FlowchartError, Problem, RegistryError, Where, did_you_mean
 from dataops.spec.models import Flowchart, Node
 from module_library.registry import get_module
 from module_library.sdk import ModuleSpec
@@ -75,13 +74,16 @@ def wire(flowchart: Flowchart, *, file: str | None = None, text: str = "") -> Va
             params[node.id] = model
 
     wires: list[Wire] = []
+    dangling: set[tuple[str, str]] = set()  # inputs whose edge has a broken source, reported already
     for index, edge in enumerate(flowchart.edges):
         source = _endpoint(edge.source, "from", index, nodes, modules, where, problems)
         target = _endpoint(edge.target, "to", index, nodes, modules, where, problems)
         if source and target:
             wires.append(Wire(source[0], source[1], target[0], target[1]))
+        elif target:
+            dangling.add(target)
 
-    problems += _check_inputs(modules, wires, where)
+    problems += _check_inputs(modules, wires, dangling, where)
     order, cycle = _topological(list(nodes), wires)
     if cycle:
         path = " → ".join([*cycle, cycle[0]])
@@ -96,8 +98,7 @@ def _endpoint(text, direction, index, nodes, modules, where, problems) -> tuple[
     fld = f"edges[{index}].{direction}"
     node_id, _, port = text.partition(".")
     if node_id not in nodes:
-        close = difflib.get_close_matches(node_id, list(nodes), n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(node_id, nodes)
         problems.append(Problem(where(None, fld), f"no node '{node_id}'{hint}"))
         return None
     spec = modules.get(node_id)
@@ -127,15 +128,16 @@ def _endpoint(text, direction, index, nodes, modules, where, problems) -> tuple[
             )
         )
         return None
-    close = difflib.get_close_matches(port, own, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
+    hint = did_you_mean(port, own)
     problems.append(
         Problem(where(node_id, fld), f"{spec.name} has no {kind} '{port}' ({kind}s: {', '.join(own) or 'none'}){hint}")
     )
     return None
 
 
-def _check_inputs(modules: dict[str, ModuleSpec], wires: list[Wire], where) -> list[Problem]:
+def _check_inputs(
+    modules: dict[str, ModuleSpec], wires: list[Wire], dangling: set[tuple[str, str]], where
+) -> list[Problem]:
     incoming: dict[tuple[str, str], list[str]] = defaultdict(list)
     for w in wires:
         incoming[(w.target, w.target_port)].append(w.source)
@@ -143,7 +145,7 @@ def _check_inputs(modules: dict[str, ModuleSpec], wires: list[Wire], where) -> l
     for node_id, spec in modules.items():
         for port in spec.inputs:
             sources = incoming.get((node_id, port.name), [])
-            if not sources:
+            if not sources and not port.optional and (node_id, port.name) not in dangling:
                 problems.append(Problem(where(node_id, port.name), f"input '{port.name}' has no incoming edge"))
             elif len(sources) > 1 and not port.many:
                 problems.append(
@@ -186,4 +188,7 @@ def _topological(node_ids: list[str], wires: list[Wire]) -> tuple[list[str], lis
         seen[current] = len(path)
         path.append(current)
         current = next(p for p in predecessors[current] if p in left)
-    return order, list(reversed(path[seen[current] :]))
+    cycle = list(reversed(path[seen[current] :]))
+    first = min(cycle, key=node_ids.index)  # start where the file first mentions the cycle
+    start = cycle.index(first)
+    return order, cycle[start:] + cycle[:start]

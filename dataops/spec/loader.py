@@ -6,7 +6,6 @@ location is rewritten to `file: flowchart › node › field`.
 
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from dataops.errors import FlowchartError, Problem, RegistryError, Where
+from dataops.errors import FlowchartError, Problem, RegistryError, Where, did_you_mean
 from dataops.spec.graph import ValidFlowchart, wire
 from dataops.spec.models import IDENTIFIER, Flowchart, Node
 from dataops.spec.yaml_loader import StrictYamlLoader
@@ -116,9 +115,8 @@ def friendly_message(error: Any, model: type[BaseModel] | None, *, subject: str,
     if kind == "missing":
         return f"missing required {subject} '{last}'{expects}"
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(last, expected, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        listing = expects or (f" (expected: {', '.join(expected)})" if expected and not close else "")
+        hint = did_you_mean(last, expected)
+        listing = expects or (f" (expected: {', '.join(expected)})" if expected and not hint else "")
         return f"unknown {subject} '{last}'{hint}{listing}"
     if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == IDENTIFIER:
         return f"{error.get('input')!r} is not a valid name: use letters, digits and _, not starting with a digit"

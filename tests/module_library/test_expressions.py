@@ -1,0 +1,72 @@
+"""Expressions are SQL evaluated by a locked-down DuckDB: no files, network, settings or statements."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dataops.errors import ModuleError
+from module_library.expressions import check_statement, evaluate, evaluate_condition
+
+FRAME = pd.DataFrame({"城市": ["北京", "上海", None], "price": [95.0, None, 10.0], "qty": [1, 2, 3]})
+
+
+def test_condition_keeps_true_and_drops_null() -> None:
+    mask = evaluate_condition(FRAME, "price > 90")
+    assert mask.tolist() == [True, False, False]
+    assert evaluate_condition(FRAME, "城市 = '北京' OR qty >= 3").tolist() == [True, False, True]
+
+
+def test_value_keeps_row_order_and_nulls() -> None:
+    values = evaluate(FRAME, "price * qty", field="expression").to_pylist()
+    assert values == [95.0, None, 30.0]
+
+
+def test_condition_must_be_boolean() -> None:
+    with pytest.raises(
+        ModuleError, match="condition: the condition must be true or false for each row, but it gives int"
+    ):
+        evaluate_condition(FRAME, "qty + 1")
+
+
+def test_unknown_column_names_it_and_the_available_ones() -> None:
+    with pytest.raises(
+        ModuleError,
+        match=r"^condition: unknown column 'prise' \(available: 城市, price, qty\); did you mean 'price'\?$",
+    ):
+        evaluate_condition(FRAME, "prise > 1")
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("(SELECT count(*) FROM read_csv('/etc/passwd')) > 0", "file system operations are disabled"),
+        ("length(getenv('HOME')) > 0", "getenv"),
+        ("qty > 0; COPY data TO '/tmp/x.csv'", r"only one expression is allowed \(found ';'\)"),
+        ("qty > 0 -- ) AS v FROM read_csv('/etc/passwd')", "comments are not allowed"),
+        ("qty > 0 /* hidden */", "comments are not allowed"),
+        ("qty > 0) AS v FROM data, (SELECT 1", r"unbalanced '\)'"),
+        ("(qty > 0", r"unbalanced '\('"),
+        ("   ", "the expression is empty"),
+        (
+            "current_setting('enable_external_access') = 'false' AND (SELECT 1 FROM glob('/*')) = 1",
+            "file system operations are disabled",
+        ),
+    ],
+)
+def test_escapes_are_refused(expression: str, message: str) -> None:
+    with pytest.raises(ModuleError, match=message):
+        evaluate_condition(FRAME, expression)
+
+
+def test_sql_query_statement_check() -> None:
+    check_statement("SELECT 城市, sum(price) FROM data GROUP BY 1", field="query")
+    for bad, message in [
+        ("SELECT 1; SELECT 2", "only one expression is allowed"),
+        ("INSTALL httpfs", "only one SELECT query is allowed"),
+        ("ATTACH 'x.db'", "only one SELECT query is allowed"),
+        ("SET threads = 1", "only one SELECT query is allowed"),
+        ("PRAGMA version", "only one SELECT query is allowed"),
+    ]:
+        with pytest.raises(ModuleError, match=message):
+            check_statement(bad, field="query")
