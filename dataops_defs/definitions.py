@@ -7,7 +7,7 @@ import dagster as dg
 from dataops.settings import get_settings
 from dataops_defs.compiler import compile_all
 from dataops_defs.resources import make_resources
-from dataops_defs.snapshot import as_reconstruction_metadata, current_sources
+from dataops_defs.snapshot import current_sources
 from module_library.discovery import discover
 
 
@@ -17,10 +17,7 @@ def build_definitions() -> dg.Definitions:
     hint = "\n".join(f"plugin problem: {p}" for p in problems)
     sources = current_sources(settings.flowcharts)
     compiled = compile_all(sources, hint=hint)
-    return dg.Definitions(
-        jobs=[c.job for c in compiled],
-        resources=make_resources(settings),
-    ).with_reconstruction_metadata(as_reconstruction_metadata(sources))
+    return dg.Definitions(jobs=[c.job for c in compiled], resources=make_resources(settings))
 
 
 @dg.definitions

@@ -1,7 +1,7 @@
 """The flowchart texts a code location was built from, pinned for its runs.
 
-At initialisation the texts are read from the flowcharts folder and stored as reconstruction
-metadata; a run worker reconstructing the definitions reads them back from there, so a run
+At initialisation the texts are read from the flowcharts folder and stored as the code
+location's reconstruction metadata; a run worker reconstructing the definitions reads them back from there, so a run
 executes the version it was launched with even if the file changed meanwhile.
 """
 
@@ -40,14 +40,16 @@ def _read(path: Path) -> str:
 
 
 def current_sources(folder: Path) -> list[FlowchartSource]:
-    """The pinned texts when reconstructing for a run, else the folder's current files."""
+    """The pinned texts when reconstructing for a run; else the folder's files, pinned for later."""
     context = DefinitionsLoadContext.get()
     if context.load_type == DefinitionsLoadType.RECONSTRUCTION:
         pinned = context.reconstruction_metadata.get(METADATA_KEY)
         if pinned is not None:
             return [FlowchartSource(**item) for item in json.loads(pinned)]
-    return read_folder(folder)
-
-
-def as_reconstruction_metadata(sources: list[FlowchartSource]) -> dict[str, str]:
-    return {METADATA_KEY: json.dumps([asdict(s) for s in sources], ensure_ascii=False)}
+    sources = read_folder(folder)
+    # Dagster stores pending reconstruction metadata with the code location's load data and
+    # hands it to run workers, which rebuild the jobs from it instead of from the files.
+    context.add_to_pending_reconstruction_metadata(
+        METADATA_KEY, json.dumps([asdict(s) for s in sources], ensure_ascii=False)
+    )
+    return sources
