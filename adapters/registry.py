@@ -14,7 +14,15 @@ _BY_EXTENSION: dict[str, Adapter] = {}
 ADAPTERS: MappingProxyType[str, Adapter] = MappingProxyType(_BY_FORMAT)
 
 # One file per format; importing it registers the adapter.
-_BUILTIN = ("adapters.csv",)
+_BUILTIN = (
+    "adapters.csv",
+    "adapters.text",
+    "adapters.excel",
+    "adapters.json",
+    "adapters.parquet",
+    "adapters.arrow",
+    "adapters.sql",
+)
 
 
 def register_adapter(adapter: Adapter) -> Adapter:

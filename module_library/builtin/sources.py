@@ -1,63 +1,79 @@
-"""Sources and sinks: their params are the contract; the data path is a format adapter."""
+"""Sources and sinks: their params are the contract; the data path is a format adapter.
+
+`format` names the adapter (see `adapters/`); read_file has none, so the file's extension picks it.
+"""
 
 from __future__ import annotations
 
-import codecs
+from module_library.builtin.sink_params import (
+    WriteCsvParams,
+    WriteExcelParams,
+    WriteJsonParams,
+    WriteParquetParams,
+    WriteSqlParams,
+)
+from module_library.builtin.source_params import (
+    ReadArrowParams,
+    ReadCsvParams,
+    ReadExcelParams,
+    ReadFileParams,
+    ReadJsonParams,
+    ReadParquetParams,
+    ReadSqlParams,
+    ReadTextParams,
+)
+from module_library.sdk import sink, source
 
-from pydantic import Field, field_validator
-
-from module_library.sdk import ModuleParams, sink, source
-
-DELIMITERS = {"auto", ",", ";", "\t", "|"}
-
-
-class FileParams(ModuleParams):
-    path: str = Field(min_length=1, description="File path, relative to the data root.")
-
-
-def _known_encoding(value: str, *, allow_auto: bool) -> str:
-    if allow_auto and value == "auto":
-        return value
-    try:
-        codecs.lookup(value)
-    except LookupError:
-        raise ValueError(
-            f"unknown encoding '{value}' (e.g. utf-8, gbk, gb18030{', auto' if allow_auto else ''})"
-        ) from None
-    return value
-
-
-class ReadCsvParams(FileParams):
-    encoding: str = Field(
-        "auto", description="Text encoding; auto detects UTF-8 (with or without BOM) and GBK/GB18030."
-    )
-    delimiter: str = Field("auto", description="Field separator; auto sniffs , ; tab and |.")
-    header: bool = Field(True, description="First row holds the column names.")
-
-    @field_validator("encoding")
-    @classmethod
-    def _encoding(cls, value: str) -> str:
-        return _known_encoding(value, allow_auto=True)
-
-    @field_validator("delimiter")
-    @classmethod
-    def _delimiter(cls, value: str) -> str:
-        value = "\t" if value in ("\\t", "tab") else value
-        if value != "auto" and len(value) != 1:
-            raise ValueError(f"delimiter must be one character or 'auto', got {value!r}")
-        return value
-
-
-class WriteCsvParams(FileParams):
-    encoding: str = Field("utf-8", description="Text encoding of the written file (no BOM).")
-
-    @field_validator("encoding")
-    @classmethod
-    def _encoding(cls, value: str) -> str:
-        return _known_encoding(value, allow_auto=False)
-
+__all__ = [
+    "ReadArrowParams",
+    "ReadCsvParams",
+    "ReadExcelParams",
+    "ReadFileParams",
+    "ReadJsonParams",
+    "ReadParquetParams",
+    "ReadSqlParams",
+    "ReadTextParams",
+    "WriteCsvParams",
+    "WriteExcelParams",
+    "WriteJsonParams",
+    "WriteParquetParams",
+    "WriteSqlParams",
+]
 
 read_csv = source("read_csv", format="csv", params=ReadCsvParams, description="Read a CSV file.")
+read_text = source(
+    "read_text",
+    format="text",
+    params=ReadTextParams,
+    description="Read a text file: delimited, fixed-width columns, or one row per line.",
+)
+read_excel = source(
+    "read_excel", format="excel", params=ReadExcelParams, description="Read one sheet of an Excel workbook."
+)
+read_json = source(
+    "read_json", format="json", params=ReadJsonParams, description="Read a JSON array of records, or JSON Lines."
+)
+read_parquet = source("read_parquet", format="parquet", params=ReadParquetParams, description="Read a Parquet file.")
+read_arrow = source(
+    "read_arrow", format="arrow", params=ReadArrowParams, description="Read an Arrow IPC (Feather) file."
+)
+read_sql = source(
+    "read_sql", format="sql", params=ReadSqlParams, description="Read a database table, or the rows of a query."
+)
+read_file = source(
+    "read_file",
+    params=ReadFileParams,
+    description="Read a file in the format its extension names (csv, tsv, txt, xlsx, json, jsonl, parquet, feather).",
+)
+
 write_csv = sink(
     "write_csv", format="csv", params=WriteCsvParams, description="Write a CSV file (header, no index, atomic)."
+)
+write_excel = sink("write_excel", format="excel", params=WriteExcelParams, description="Write an .xlsx workbook.")
+write_json = sink(
+    "write_json", format="json", params=WriteJsonParams, description="Write JSON records (UTF-8, ISO dates)."
+)
+write_parquet = sink("write_parquet", format="parquet", params=WriteParquetParams, description="Write a Parquet file.")
+write_sql = sink(
+    "write_sql", format="sql", params=WriteSqlParams, description="Write a database table in one transaction."
 )

@@ -1,0 +1,50 @@
+"""Arrow IPC files (Feather v2, .arrow), Feather v1 and IPC streams, through pyarrow."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.feather as feather
+
+from adapters.arrow_convert import arrow_to_pandas
+from adapters.base import FileAdapter
+from adapters.projection import projection
+from adapters.registry import register_adapter
+from dataops.errors import AdapterError
+
+_FILE, _FEATHER_V1, _STREAM = b"ARROW1", b"FEA1", b"\xff\xff\xff\xff"
+
+
+class ArrowAdapter(FileAdapter):
+    format = "arrow"
+    extensions = (".arrow", ".feather", ".ipc", ".arrows")
+
+    def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pd.DataFrame:
+        described = self._describe(path)
+        with path.open("rb") as handle:
+            head = handle.read(8)
+        if head.startswith(_FILE):
+            selected = projection(pa.ipc.open_file(path).schema.names, columns)
+            return arrow_to_pandas(feather.read_table(path, columns=selected, memory_map=False))
+        if head.startswith(_FEATHER_V1):
+            table = feather.read_table(path, memory_map=False)
+        elif head.startswith(_STREAM):
+            with pa.OSFile(str(path)) as source:
+                table = pa.ipc.open_stream(source).read_all()
+        else:
+            raise AdapterError(
+                f"{described} is not an Arrow IPC or Feather file (no Arrow marker at its start); "
+                "check the file, or pick the reader for its real format"
+            )
+        selected = projection(table.column_names, columns)
+        return arrow_to_pandas(table if selected is None else table.select(selected))
+
+    def _write(self, frame: pd.DataFrame, path: Path, params: Any) -> None:
+        feather.write_feather(pa.Table.from_pandas(frame, preserve_index=False), path)
+
+
+register_adapter(ArrowAdapter())

@@ -1,0 +1,273 @@
+"""SQL databases through SQLAlchemy: PostgreSQL (psycopg2), MySQL/MariaDB (PyMySQL), SQLite and more.
+
+Why SQLAlchemy with pandas' `read_sql`/`to_sql` rather than ADBC: one URL format and one code
+path for every database (ADBC has no MySQL driver), reflected tables carry column types (SQLite
+dates come back as dates), and `to_sql` creates a table from the frame's dtypes. Rows are read
+with numpy-nullable dtypes, so integer columns with NULLs stay integers, then take the dtypes of
+every other format through Arrow.
+
+- `url` may hold `${VAR}` references, filled from the environment, so passwords stay out of the
+  flowchart; every message shows the URL with the password masked.
+- A relative SQLite path (`sqlite:///warehouse.sqlite`) is a file in the data root and, like
+  every file path, may not resolve outside it.
+- `read_sql` runs exactly the given `query`, with `params` bound by the driver (never pasted
+  into the text), in a transaction that is rolled back: reading never changes the database.
+- `write_sql` writes in one transaction, so a failure leaves the table as it was. MySQL and
+  MariaDB commit table creation implicitly, so there a new or replaced table is filled under a
+  temporary name and swapped in with one atomic RENAME TABLE.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from adapters.arrow_convert import normalise_dtypes
+from adapters.base import Adapter, reason
+from adapters.optional import require
+from adapters.projection import projection
+from adapters.registry import register_adapter
+from adapters.sql_url import SqlLocation, database_url, masked, scrub, sqlite_file
+from dataops.errors import AdapterError, Where, did_you_mean
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Connection, Engine
+    from sqlalchemy.sql import Executable
+
+# The pip package of each DBAPI driver module SQLAlchemy may ask for.
+DRIVER_PACKAGES = {
+    "psycopg2": "psycopg2-binary",
+    "psycopg": "psycopg[binary]",
+    "pymysql": "PyMySQL",
+    "MySQLdb": "mysqlclient",
+    "pyodbc": "pyodbc",
+    "oracledb": "oracledb",
+    "pymssql": "pymssql",
+}
+CONNECT_TIMEOUT_SECONDS = 10
+_LISTED_TABLES = 20
+
+
+def _sa() -> Any:
+    return require("sqlalchemy", package="SQLAlchemy", purpose="reading and writing databases")
+
+
+class SqlAdapter(Adapter):
+    format = "sql"
+
+    def locate(self, params: Any, root: Path, where: Where) -> SqlLocation:
+        url = database_url(params.url, root, where.inside(Where(field="url")))
+        return SqlLocation(url, getattr(params, "table", None), getattr(params, "query", None))
+
+    def _check_readable(self, location: SqlLocation, where: Where) -> None:
+        path = sqlite_file(location.url)
+        if path is not None and not path.is_file():
+            raise AdapterError(
+                f"{self._describe(location)}: the SQLite database file does not exist", where.inside(Where(field="url"))
+            )
+
+    def _describe(self, location: SqlLocation) -> str:
+        what = f"table '{location.table}'" if location.table else "query"
+        return f"sql {what} on {masked(location.url)}"
+
+    def _read(self, location: SqlLocation, params: Any, columns: Sequence[str] | None) -> pd.DataFrame:
+        sa = _sa()
+        described = self._describe(location)
+        field = "table" if location.table else "query"
+        bound_values = getattr(params, "params", None) or {}
+        statement, bound = (None, None) if location.query is None else _query(location.query, bound_values)
+        with self._connection(location) as connection:
+            try:
+                if location.table:
+                    statement, bound = _select_table(connection, location.table, columns, described), None
+                frame = pd.read_sql(statement, connection, params=bound, dtype_backend="numpy_nullable")
+            except sa.exc.ResourceClosedError as exc:
+                raise AdapterError(
+                    f"{described} returned no rows to read; read_sql runs a SELECT (and rolls back any change)",
+                    Where(field="query"),
+                ) from exc
+            except (sa.exc.DBAPIError, pd.errors.DatabaseError) as exc:
+                raise AdapterError(
+                    f"{described} failed: {_driver_message(exc, location.url)}", Where(field=field)
+                ) from exc
+        frame = normalise_dtypes(frame)
+        if location.table or columns is None:
+            return frame
+        return frame[projection(list(frame.columns), columns)]
+
+    def _write(self, frame: pd.DataFrame, location: SqlLocation, params: Any) -> None:
+        sa = _sa()
+        described = self._describe(location)
+        schema, name = split_table(location.table or "")
+        if_exists = getattr(params, "if_exists", "fail")
+        duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
+        if duplicated:
+            raise AdapterError(
+                f"cannot write {described}: the data has duplicate column names {duplicated}; rename them first"
+            )
+        path = sqlite_file(location.url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with self._connection(location) as connection:
+                with connection.begin():
+                    exists = sa.inspect(connection).has_table(name, schema=schema)
+                    if exists and if_exists == "fail":
+                        raise AdapterError(
+                            f"{described} already exists; set if_exists: replace to overwrite it, or append to add "
+                            "the rows",
+                            Where(field="if_exists"),
+                        )
+                    if not _swap_needed(connection, exists, if_exists):
+                        frame.to_sql(name, connection, schema=schema, if_exists=if_exists, index=False)
+                        return
+                _swap_in(connection, frame, schema, name, replace=exists)
+        except (sa.exc.DBAPIError, pd.errors.DatabaseError) as exc:
+            raise AdapterError(f"cannot write {described}: {_driver_message(exc, location.url)}") from exc
+
+    @contextmanager
+    def _connection(self, location: SqlLocation) -> Iterator[Connection]:
+        """A connection on a pool-less engine, disposed afterwards; failing to connect is one clear error."""
+        sa = _sa()
+        engine = _engine(location.url)
+        try:
+            try:
+                connection = engine.connect()
+            except sa.exc.DBAPIError as exc:
+                raise AdapterError(
+                    f"cannot connect to {masked(location.url)}: {scrub(reason(exc.orig), location.url)}; check the "
+                    "host, port, user and password in the url, and that the server is running",
+                    Where(field="url"),
+                ) from exc
+            with connection:
+                yield connection
+        finally:
+            engine.dispose()
+
+
+def _driver_message(exc: Exception, url: URL) -> str:
+    """The driver's own message (pandas wraps it for text queries and inserts), password scrubbed."""
+    sa = _sa()
+    cause = exc if isinstance(exc, sa.exc.DBAPIError) else exc.__cause__
+    return scrub(reason(cause.orig if isinstance(cause, sa.exc.DBAPIError) else exc), url)
+
+
+def split_table(table: str) -> tuple[str | None, str]:
+    """`schema.table` into its parts; a plain name has no schema."""
+    schema, _, name = table.rpartition(".")
+    return schema or None, name
+
+
+def _engine(url: URL) -> Engine:
+    sa = _sa()
+    connect_args = {}
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    try:
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args=connect_args)
+    except sa.exc.NoSuchModuleError:
+        raise AdapterError(
+            f"unknown database kind '{url.drivername}' in the url; e.g. postgresql+psycopg2, mysql+pymysql, sqlite",
+            Where(field="url"),
+        ) from None
+    except ImportError as exc:
+        module = (exc.name or url.get_driver_name()).split(".")[0]
+        package = DRIVER_PACKAGES.get(module, module)
+        raise AdapterError(
+            f"the database driver '{module}' for {url.drivername} is not installed; install it with: pip install "
+            f"{package}",
+            Where(field="url"),
+        ) from exc
+    if url.get_backend_name() == "sqlite":
+        _transactional_sqlite(engine)
+    return engine
+
+
+def _transactional_sqlite(engine: Engine) -> None:
+    """SQLAlchemy's recipe: Python's sqlite3 would commit DDL outside the transaction."""
+    event = _sa().event
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def _select_table(connection: Connection, table: str, columns: Sequence[str] | None, described: str) -> Executable:
+    sa = _sa()
+    schema, name = split_table(table)
+    try:
+        reflected = sa.Table(name, sa.MetaData(), schema=schema, autoload_with=connection)
+    except sa.exc.NoSuchTableError as exc:
+        inspector = sa.inspect(connection)
+        names = sorted(inspector.get_table_names(schema=schema) + inspector.get_view_names(schema=schema))
+        listing = ", ".join(names[:_LISTED_TABLES]) + (", …" if len(names) > _LISTED_TABLES else "")
+        raise AdapterError(
+            f"{described} does not exist (tables: {listing or 'none'}){did_you_mean(name, names)}",
+            Where(field="table"),
+        ) from exc
+    selected = projection([column.name for column in reflected.columns], columns)
+    # no needed column at all still reads every row (a count downstream needs them)
+    return sa.select(*(reflected.c[c] for c in selected)) if selected else sa.select(reflected)
+
+
+def _query(query: str, params: dict[str, Any]) -> tuple[Executable, dict[str, Any]]:
+    """The query as given, its `:name` placeholders bound to `params` (lists expand for IN :name)."""
+    sa = _sa()
+    statement = sa.text(query)
+    placeholders = list(statement.compile().params)
+    missing = [name for name in placeholders if name not in params]
+    if missing:
+        raise AdapterError(
+            f"the query uses :{missing[0]} but params has no '{missing[0]}'{did_you_mean(missing[0], params)}",
+            Where(field="params"),
+        )
+    unused = [name for name in params if name not in placeholders]
+    if unused:
+        used = ", ".join(f":{name}" for name in placeholders) or "none"
+        raise AdapterError(
+            f"params '{unused[0]}' is not used by the query (its placeholders: {used})", Where(field="params")
+        )
+    lists = [sa.bindparam(name, expanding=True) for name, value in params.items() if isinstance(value, list)]
+    return (statement.bindparams(*lists) if lists else statement), params
+
+
+def _swap_needed(connection: Connection, exists: bool, if_exists: str) -> bool:
+    """MySQL/MariaDB commit CREATE and DROP at once: a new table is filled aside and renamed in."""
+    return connection.dialect.name in ("mysql", "mariadb") and not (exists and if_exists == "append")
+
+
+def _swap_in(connection: Connection, frame: pd.DataFrame, schema: str | None, name: str, *, replace: bool) -> None:
+    """Fill a staging table, then rename it in (and the old table out) with one atomic RENAME TABLE."""
+    sa = _sa()
+
+    def quoted(table: str) -> str:
+        return connection.dialect.identifier_preparer.format_table(sa.table(table, schema=schema))
+
+    staging = f"_dataops_{uuid.uuid4().hex[:16]}"
+    retired = f"{staging}_old"
+    try:
+        with connection.begin():
+            frame.to_sql(staging, connection, schema=schema, if_exists="fail", index=False)
+        renames = [(name, retired)] if replace else []
+        renames.append((staging, name))
+        with connection.begin():
+            connection.execute(sa.text("RENAME TABLE " + ", ".join(f"{quoted(a)} TO {quoted(b)}" for a, b in renames)))
+    except BaseException:
+        with suppress(Exception), connection.begin():  # the original error is the one to report
+            connection.execute(sa.text(f"DROP TABLE IF EXISTS {quoted(staging)}"))
+        raise
+    if replace:
+        with connection.begin():
+            connection.execute(sa.text(f"DROP TABLE {quoted(retired)}"))
+
+
+register_adapter(SqlAdapter())

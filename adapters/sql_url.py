@@ -1,0 +1,115 @@
+"""Database URLs: `${VAR}` filled from the environment, passwords masked, SQLite files in the data root."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from adapters.optional import require
+from adapters.paths import resolve_data_path
+from dataops.errors import AdapterError, Where
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+EXAMPLE = "postgresql+psycopg2://user:${PGPASSWORD}@host:5432/database"
+
+
+@dataclass(frozen=True)
+class SqlLocation:
+    """A database (its URL, filled and confined) and what to read or write there."""
+
+    url: URL
+    table: str | None = None
+    query: str | None = None
+
+    def __str__(self) -> str:
+        return masked(self.url)
+
+
+def masked(url: URL) -> str:
+    """The URL as text with the password replaced by ***."""
+    return url.render_as_string(hide_password=True)
+
+
+def scrub(text: str, url: URL) -> str:
+    """`text` without the URL's password, should a driver ever quote it back."""
+    return text.replace(url.password, "***") if url.password else text
+
+
+def database_url(template: str, root: Path, where: Where) -> URL:
+    """The SQLAlchemy URL of `template`, with `${VAR}` references filled from the environment.
+
+    The parts (user, password, host, database, query) are filled after parsing, so a password
+    holding @ or / needs no escaping; a template that parses only once filled (`${DATABASE_URL}`,
+    a `${PORT}`) is filled as text. The variables are the user's own secrets, named in the
+    flowchart, so they are read from the environment here rather than from the settings object.
+    """
+    sqlalchemy_url = require("sqlalchemy.engine.url", package="SQLAlchemy", purpose="reading and writing databases")
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = sqlalchemy_url.make_url(template)
+    except ArgumentError:
+        try:
+            url = sqlalchemy_url.make_url(_fill(template, where))
+        except ArgumentError:
+            raise AdapterError(
+                f"the url is not a database URL; expected dialect+driver://user:password@host:port/database, "
+                f"e.g. {EXAMPLE} or sqlite:///warehouse.sqlite",
+                where,
+            ) from None
+    else:
+        url = url.set(
+            username=_fill_part(url.username, where),
+            password=_fill_part(url.password, where),
+            host=_fill_part(url.host, where),
+            database=_fill_part(url.database, where),
+            query={
+                key: tuple(_fill(v, where) for v in value) if isinstance(value, tuple) else _fill(value, where)
+                for key, value in url.query.items()
+            },
+        )
+    return _confine_sqlite(url, root, where) if url.get_backend_name() == "sqlite" else url
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite URL (already confined); None for other databases and in-memory SQLite."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def _confine_sqlite(url: URL, root: Path, where: Where) -> URL:
+    """A relative SQLite path is a file in the data root; one resolving outside it is refused."""
+    if url.database in (None, "", ":memory:"):
+        return url
+    if str(url.query.get("uri", "")).lower() in ("true", "1"):
+        raise AdapterError(
+            "SQLite URI filenames (uri=true) are not supported; give a path relative to the data root, "
+            "e.g. sqlite:///warehouse.sqlite",
+            where,
+        )
+    return url.set(database=str(resolve_data_path(url.database, root, where=where)))
+
+
+def _fill_part(value: str | None, where: Where) -> str | None:
+    return None if value is None else _fill(value, where)
+
+
+def _fill(text: str, where: Where) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise AdapterError(
+                f"the url refers to ${{{name}}}, but the environment variable {name} is not set; "
+                f"set it where dataops runs (e.g. export {name}=...)",
+                where,
+            )
+        return os.environ[name]
+
+    return _VARIABLE.sub(value, text)

@@ -1,0 +1,103 @@
+"""Parquet: round trip, column projection, files that are not Parquet, atomic writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adapters.registry import adapter_for
+from dataops.errors import AdapterError, Where
+from module_library.builtin.sources import ReadFileParams, ReadParquetParams, WriteParquetParams
+
+WHERE = Where("flow", "node")
+
+
+def read(root: Path, name: str, **params) -> pd.DataFrame:
+    return adapter_for("parquet").read(ReadParquetParams(path=name, **params), root=root, where=WHERE)
+
+
+def write(frame: pd.DataFrame, root: Path, name: str) -> str:
+    return adapter_for("parquet").write(frame, WriteParquetParams(path=name), root=root, where=WHERE)
+
+
+def sample() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "城市": ["北京", None, "上海"],
+            "数量": [1, 2, 3],
+            "库存": pd.array([5, None, 7], dtype="Int64"),
+            "价格": [10.5, np.nan, 7.25],
+            "有货": pd.array([True, None, False], dtype="boolean"),
+            "日期": pd.to_datetime(["2024-01-02 10:30", "2024-02-03", None], format="ISO8601"),
+        }
+    )
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    write(sample(), tmp_path, "out/a.parquet")
+    pd.testing.assert_frame_equal(read(tmp_path, "out/a.parquet"), sample())
+    frame = adapter_for(None, Path("out/a.parquet")).read(ReadFileParams(path="out/a.parquet"), root=tmp_path)
+    pd.testing.assert_frame_equal(frame, sample())
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["a.parquet"]
+
+
+def test_columns_are_projected(tmp_path: Path) -> None:
+    write(sample(), tmp_path, "a.parquet")
+    pd.testing.assert_frame_equal(read(tmp_path, "a.parquet", columns=["价格", "城市"]), sample()[["价格", "城市"]])
+
+
+def test_an_unknown_column_in_params_suggests_the_closest(tmp_path: Path) -> None:
+    write(sample(), tmp_path, "a.parquet")
+    with pytest.raises(
+        AdapterError, match=r"^flow › node › columns: parquet file .* has no column '城' .*; did you mean '城市'\?"
+    ):
+        read(tmp_path, "a.parquet", columns=["城"])
+
+
+def test_the_pushdown_hint_narrows_the_columns_read(tmp_path: Path) -> None:
+    write(sample(), tmp_path, "a.parquet")
+    params = ReadParquetParams(path="a.parquet", columns=["价格", "城市", "数量"])
+    frame = adapter_for("parquet").read(params, root=tmp_path, columns=["城市", "价格"])
+    pd.testing.assert_frame_equal(frame, sample()[["价格", "城市"]])
+    frame = adapter_for("parquet").read(ReadParquetParams(path="a.parquet"), root=tmp_path, columns=["价格", "城市"])
+    pd.testing.assert_frame_equal(frame, sample()[["城市", "价格"]])
+    frame = adapter_for("parquet").read(params, root=tmp_path, columns=["城市", "made downstream"])
+    assert "城市" in frame.columns and set(frame.columns) <= {"价格", "城市", "数量"}
+
+
+@pytest.mark.parametrize("content", [b"city,qty\nBeijing,3\n", b"PAR1 but then nothing like a footer"])
+def test_a_file_that_is_not_parquet(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "a.parquet").write_bytes(content)
+    with pytest.raises(AdapterError, match=r"^flow › node: parquet file '.*a.parquet' is not a Parquet file"):
+        read(tmp_path, "a.parquet")
+
+
+def test_a_damaged_parquet_file(tmp_path: Path) -> None:
+    write(sample(), tmp_path, "a.parquet")
+    data = (tmp_path / "a.parquet").read_bytes()
+    (tmp_path / "a.parquet").write_bytes(data[:4] + b"\0" * (len(data) - 8) + data[-4:])
+    with pytest.raises(AdapterError, match=r"^flow › node: cannot read parquet file '.*a.parquet': \w+"):
+        read(tmp_path, "a.parquet")
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    (tmp_path / "a.parquet").write_bytes(b"")
+    with pytest.raises(AdapterError, match=r"^flow › node: parquet file '.*a.parquet' is empty"):
+        read(tmp_path, "a.parquet")
+
+
+def test_failed_write_leaves_nothing_and_keeps_the_old_file(tmp_path: Path) -> None:
+    write(sample(), tmp_path, "out/a.parquet")
+    mixed = pd.DataFrame({"x": [1, "one"]}, dtype=object)
+    with pytest.raises(AdapterError, match=r"^flow › node: cannot write parquet file '.*a.parquet': Arrow"):
+        write(mixed, tmp_path, "out/a.parquet")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["a.parquet"]
+    pd.testing.assert_frame_equal(read(tmp_path, "out/a.parquet"), sample())
+
+
+def test_paths_outside_the_data_root_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(AdapterError, match=r"^flow › node › path: '/etc/a.parquet' resolves outside the data root"):
+        write(sample(), tmp_path, "/etc/a.parquet")

@@ -1,0 +1,152 @@
+"""Sources and sinks: each module's adapter, read_file's choice by extension, and real runs through the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adapters.registry import adapter_for
+from module_library.builtin.sources import (
+    ReadFileParams,
+    WriteExcelParams,
+    WriteJsonParams,
+    WriteParquetParams,
+)
+from module_library.registry import MODULES
+
+PROJECT = Path(__file__).resolve().parents[3]
+
+
+def sample() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "城市": ["北京", None, "上海"],
+            "数量": [1, 2, 3],
+            "库存": pd.array([5, None, 7], dtype="Int64"),
+            "价格": [10.5, np.nan, 7.25],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "kind", "format"),
+    [
+        ("read_csv", "source", "csv"),
+        ("read_text", "source", "text"),
+        ("read_excel", "source", "excel"),
+        ("read_json", "source", "json"),
+        ("read_parquet", "source", "parquet"),
+        ("read_arrow", "source", "arrow"),
+        ("read_sql", "source", "sql"),
+        ("read_file", "source", None),
+        ("write_csv", "sink", "csv"),
+        ("write_excel", "sink", "excel"),
+        ("write_json", "sink", "json"),
+        ("write_parquet", "sink", "parquet"),
+        ("write_sql", "sink", "sql"),
+    ],
+)
+def test_each_module_reads_or_writes_through_its_adapter(module: str, kind: str, format: str | None) -> None:
+    spec = MODULES[module]
+    assert (spec.kind, spec.format) == (kind, format)
+    if format is not None:
+        assert adapter_for(format).format == format
+
+
+@pytest.mark.parametrize(
+    ("path", "format"),
+    [
+        ("in/a.csv", "csv"),
+        ("a.TSV", "csv"),
+        ("a.txt", "text"),
+        ("a.xlsx", "excel"),
+        ("a.xls", "excel"),
+        ("a.json", "json"),
+        ("a.jsonl", "json"),
+        ("a.parquet", "parquet"),
+        ("a.feather", "arrow"),
+        ("a.arrow", "arrow"),
+    ],
+)
+def test_read_file_picks_the_reader_by_extension(path: str, format: str) -> None:
+    assert adapter_for(None, Path(ReadFileParams(path=path).path)).format == format
+
+
+def test_read_file_refuses_an_unknown_extension_when_validated() -> None:
+    with pytest.raises(ValueError, match=r"cannot tell the format of 'a.dat' from '.dat' \(known: .*\.xlsx"):
+        ReadFileParams(path="a.dat")
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("a.xlsx", WriteExcelParams(path="a.xlsx")),
+        ("a.json", WriteJsonParams(path="a.json")),
+        ("a.jsonl", WriteJsonParams(path="a.jsonl")),
+        ("a.parquet", WriteParquetParams(path="a.parquet")),
+    ],
+)
+def test_read_file_reads_what_the_writers_wrote(tmp_path: Path, name: str, params) -> None:
+    adapter_for(None, Path(name)).write(sample(), params, root=tmp_path)
+    frame = adapter_for(None, Path(name)).read(ReadFileParams(path=name), root=tmp_path)
+    pd.testing.assert_frame_equal(frame, sample())
+
+
+def dataops(*args: str) -> subprocess.CompletedProcess[str]:
+    """The installed `dataops` command, run from the project folder with the test's environment."""
+    script = Path(sys.executable).with_name("dataops")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "dataops.cli.main"]
+    return subprocess.run(
+        [*command, *args], cwd=PROJECT, env=dict(os.environ), capture_output=True, text=True, timeout=300
+    )
+
+
+FLOWCHART = """
+name: excel_to_files
+nodes:
+  - {id: load, module: read_excel, params: {path: in/订单.xlsx, sheet: 订单}}
+  - {id: load_any, module: read_file, params: {path: in/订单.xlsx, sheet: 订单}}
+  - {id: both, module: union}
+  - {id: parquet, module: write_parquet, params: {path: out/订单.parquet}}
+  - {id: json, module: write_json, params: {path: out/订单.json}}
+edges:
+  - {from: load, to: both}
+  - {from: load_any, to: both}
+  - {from: both, to: parquet}
+  - {from: both, to: json}
+"""
+
+
+def test_a_flowchart_reads_xlsx_and_writes_parquet_and_json(workspace: Path) -> None:
+    data = workspace / "data"
+    adapter_for("excel").write(sample(), WriteExcelParams(path="in/订单.xlsx", sheet="订单"), root=data)
+    flowchart = workspace / "flowcharts" / "excel_to_files.yaml"
+    flowchart.write_text(FLOWCHART, encoding="utf-8")
+    result = dataops("run", str(flowchart))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1].startswith("✓ excel_to_files succeeded")
+    expected = pd.concat([sample(), sample()], ignore_index=True)
+    pd.testing.assert_frame_equal(pd.read_parquet(data / "out" / "订单.parquet"), expected)
+    written = adapter_for("json").read(WriteJsonParams(path="out/订单.json"), root=data)
+    pd.testing.assert_frame_equal(written, expected)
+    assert '"城市":"北京"' in (data / "out" / "订单.json").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (data / "out").iterdir()) == ["订单.json", "订单.parquet"]
+
+
+def test_a_missing_sheet_fails_the_run_naming_node_and_sheets(workspace: Path) -> None:
+    data = workspace / "data"
+    adapter_for("excel").write(sample(), WriteExcelParams(path="in/订单.xlsx", sheet="明细"), root=data)
+    flowchart = workspace / "flowcharts" / "excel_to_files.yaml"
+    flowchart.write_text(FLOWCHART, encoding="utf-8")
+    result = dataops("run", str(flowchart))
+    assert result.returncode == 1
+    assert "excel_to_files › load › sheet: excel file" in result.stderr
+    assert "has no sheet '订单' (sheets: '明细')" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not (data / "out").exists() or list((data / "out").iterdir()) == []
