@@ -14,6 +14,7 @@ import pyarrow.csv as pacsv
 
 from adapters.arrow_convert import arrow_to_pandas
 from adapters.base import FileAdapter
+from adapters.projection import projection
 from adapters.registry import register_adapter
 from adapters.text_sniff import detect_encoding, read_sample, sniff_delimiter
 from dataops.errors import AdapterError
@@ -29,7 +30,9 @@ class CsvAdapter(FileAdapter):
         delimiter = params.delimiter
         if delimiter == "auto":
             delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(_decode(sample, encoding))
-        names = None if params.header else _generated_names(sample, encoding, delimiter)
+        header = _first_row(sample, encoding, delimiter)
+        names = None if params.header else [f"column_{i}" for i in range(1, len(header) + 1)]
+        selected = projection(names or header, columns)
         # pyarrow decodes UTF-8 natively; any other codec goes through a Python transcoder.
         native = "utf8" if codecs.lookup(encoding).name == "utf-8" else encoding
         try:
@@ -38,7 +41,7 @@ class CsvAdapter(FileAdapter):
                 read_options=pacsv.ReadOptions(encoding=native, column_names=names, block_size=1 << 24),
                 parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
                 convert_options=pacsv.ConvertOptions(
-                    include_columns=list(columns) if columns is not None else None,
+                    include_columns=selected,
                     strings_can_be_null=True,
                 ),
             )
@@ -64,11 +67,10 @@ def _decode(sample: bytes, encoding: str) -> str:
     return sample.decode(encoding, errors="ignore")
 
 
-def _generated_names(sample: bytes, encoding: str, delimiter: str) -> list[str]:
-    """column_1 .. column_n for a file without a header row."""
+def _first_row(sample: bytes, encoding: str, delimiter: str) -> list[str]:
+    """The cells of the first line: the header, or the width of a file without one."""
     first = _decode(sample, encoding).lstrip("\ufeff").splitlines()[:1]
-    width = len(next(stdlib_csv.reader(first, delimiter=delimiter), [])) if first else 0
-    return [f"column_{i}" for i in range(1, width + 1)]
+    return next(stdlib_csv.reader(first, delimiter=delimiter), []) if first else []
 
 
 register_adapter(CsvAdapter())

@@ -23,8 +23,8 @@ from pydantic import PrivateAttr
 from upath import UPath
 
 from adapters.metadata import table_metadata
-
-MODULE_TAG = "dataops/module"
+from adapters.projection import projection
+from adapters.pushdown import ProjectionPlan
 
 
 class ArrowIOManager(dg.ConfigurableIOManager, dg.UPathIOManager):
@@ -63,21 +63,6 @@ class ArrowIOManager(dg.ConfigurableIOManager, dg.UPathIOManager):
 
 
 def _projection(context: dg.InputContext, available: list[str]) -> list[str] | None:
-    """The columns the consuming module reads, when it declares them and they all exist.
-
-    When a declared column is missing everything is loaded, so the module itself reports the
-    unknown column with the full list of available ones.
-    """
-    from module_library.registry import MODULES
-
-    spec = MODULES.get(context.op_def.tags.get(MODULE_TAG, ""))
-    if spec is None:
-        return None
-    try:
-        params = spec.params.model_validate(context.step_context.op_config or {})
-    except ValueError:
-        return None
-    columns = spec.columns_read(params).get(context.name)
-    if columns is None or not set(columns) <= set(available):
-        return None
-    return list(columns)
+    """The columns this input needs: what the consuming node and everything after it read."""
+    needs = ProjectionPlan(context.step_context).input_needs(context.op_def.name, context.name)
+    return None if needs is None else projection(available, sorted(needs))

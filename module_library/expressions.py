@@ -65,6 +65,30 @@ def check_expression(text: str, *, field: str) -> None:
         raise ModuleError("unbalanced '(' in the expression", Where(field=field))
 
 
+def referenced_columns(text: str) -> list[str]:
+    """Every identifier in an expression: a superset of the columns it reads (for projection).
+
+    Function names come along too; that only widens a projection, which is intersected with
+    the columns that exist.
+    """
+    try:
+        tokens = duckdb.tokenize(text)
+    except Exception:
+        return []
+    raw = text.encode("utf-8")
+    ends = [start for start, _ in tokens[1:]] + [len(raw)]
+    names = []
+    for (start, kind), end in zip(tokens, ends, strict=True):
+        if kind != duckdb.token_type.identifier:
+            continue
+        word = raw[start:end].decode("utf-8", errors="ignore").strip()
+        if raw[end : end + 1] == b"(" or word.endswith("("):
+            continue  # a function call, not a column
+        word = word.rstrip(",) ")
+        names.append(word[1:-1].replace('""', '"') if word.startswith('"') and word.endswith('"') else word)
+    return list(dict.fromkeys(n for n in names if n))
+
+
 def check_statement(text: str, *, field: str) -> None:
     """Refuse anything but one read-only SELECT query (for `sql_query`)."""
     check_expression(text, field=field)

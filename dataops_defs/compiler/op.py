@@ -10,15 +10,15 @@ import dagster as dg
 import pandas as pd
 from pydantic import BaseModel
 
-from adapters.io_manager import MODULE_TAG
 from adapters.metadata import table_metadata
+from adapters.pushdown import MODULE_TAG, ProjectionPlan
 from adapters.registry import adapter_for
 from dataops.errors import DataOpsError, FlowchartError, Where
 from dataops.settings import get_settings
 from dataops.spec import ValidFlowchart
 from dataops.spec.loader import validate_params
 from dataops_defs.compiler.config_schema import config_schema
-from module_library.sdk import ModuleSpec
+from module_library.sdk import ModuleSpec, Port
 
 NODE_TAG = "dataops/node"
 FLOWCHART_TAG = "dataops/flowchart"
@@ -38,7 +38,7 @@ def make_node_op(flowchart: ValidFlowchart, node_id: str) -> dg.OpDefinition:
         where = Where(flowchart.name, node_id)
         try:
             params = _params(flowchart.name, node_id, spec, context.op_config)
-            yield from _execute(spec, params, dict(inputs), where, flowchart.name)
+            yield from _execute(context, spec, params, dict(inputs), where, flowchart.name)
         except DataOpsError as exc:
             exc.located(where)
             raise dg.Failure(
@@ -47,13 +47,20 @@ def make_node_op(flowchart: ValidFlowchart, node_id: str) -> dg.OpDefinition:
 
     return dg.OpDefinition(
         name=op_name(flowchart.name, node_id),
-        ins={p.name: dg.In(dg.Any if not p.many else dg.List[dg.Any]) for p in spec.inputs},
+        ins={p.name: _in(p) for p in spec.inputs},
         outs={port: dg.Out(pd.DataFrame) for port in spec.outputs},
         compute_fn=compute,
         config_schema=config_schema(spec.params),
         description=f"{node.label or node_id} — {spec.name}: {spec.description}",
         tags={MODULE_TAG: spec.name, NODE_TAG: node_id, FLOWCHART_TAG: flowchart.name},
     )
+
+
+def _in(port: Port) -> dg.In:
+    """Fan-in ports take a list; an optional port defaults to None when no edge feeds it."""
+    if port.optional:
+        return dg.In(dg.Any, default_value=None)
+    return dg.In(dg.List[dg.Any] if port.many else dg.Any)
 
 
 def _params(flowchart: str, node: str, spec: ModuleSpec, config: Any) -> BaseModel:
@@ -64,11 +71,16 @@ def _params(flowchart: str, node: str, spec: ModuleSpec, config: Any) -> BaseMod
     return params
 
 
-def _execute(spec: ModuleSpec, params: Any, inputs: dict[str, Any], where: Where, flowchart: str) -> Iterator[Any]:
+def _execute(
+    context: Any, spec: ModuleSpec, params: Any, inputs: dict[str, Any], where: Where, flowchart: str
+) -> Iterator[Any]:
     root = get_settings().data_root_resolved
     if spec.kind == "source":
         adapter = adapter_for(spec.format, _path_of(params), where=where)
-        yield dg.Output(adapter.read(params, root=root, where=where), "result")
+        step = context.get_step_execution_context()
+        needs = ProjectionPlan(step).output_needs(context.op.name)
+        columns = None if needs is None else sorted(needs)
+        yield dg.Output(adapter.read(params, root=root, columns=columns, where=where), "result")
     elif spec.kind == "sink":
         frame = inputs["data"]
         adapter = adapter_for(spec.format, _path_of(params), where=where)
@@ -79,8 +91,10 @@ def _execute(spec: ModuleSpec, params: Any, inputs: dict[str, Any], where: Where
             metadata={"target": dg.MetadataValue.text(target), **table_metadata(frame)},
         )
     else:
-        for port, frame in spec.run(inputs, params).items():
-            yield dg.Output(frame, port)
+        frames, extra = spec.run_with_metadata(inputs, params)
+        metadata = {label: dg.MetadataValue.md(text) for label, text in extra.items()}
+        for port, frame in frames.items():
+            yield dg.Output(frame, port, metadata=metadata)
 
 
 def _path_of(params: Any) -> Path | None:

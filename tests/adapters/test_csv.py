@@ -61,7 +61,11 @@ def test_no_header_generates_names(tmp_path: Path) -> None:
 def test_projection_reads_only_named_columns(tmp_path: Path) -> None:
     (tmp_path / "f.csv").write_text(ROWS, encoding="utf-8")
     frame = adapter_for("csv").read(ReadCsvParams(path="f.csv"), root=tmp_path, columns=["数量", "城市"], where=WHERE)
-    assert list(frame.columns) == ["数量", "城市"]
+    assert list(frame.columns) == ["城市", "数量"]  # the file's order
+    everything = adapter_for("csv").read(
+        ReadCsvParams(path="f.csv"), root=tmp_path, columns=["城市", "nope"], where=WHERE
+    )
+    assert list(everything.columns) == ["城市", "价格", "数量"]  # a missing column: read all
 
 
 def test_missing_and_empty_files_name_the_node(tmp_path: Path) -> None:

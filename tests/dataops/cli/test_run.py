@@ -15,7 +15,7 @@ def test_success_prints_each_node_and_records_the_run(cli, workspace: Path) -> N
     assert lines[0].startswith("▶ sales_by_city  run ")
     nodes = [line.split()[1] for line in lines[1:-1]]
     assert nodes == ["load", "valid", "revenue", "by_city", "rank", "save"]
-    assert "240 rows × 7 cols" in lines[1]
+    assert "240 rows × 4 cols" in lines[1]  # pushdown: 4 of the 7 columns are ever used
     assert lines[-1].startswith("✓ sales_by_city succeeded in ")
     run_id = lines[0].split()[3]
     with dg.DagsterInstance.from_config(str(workspace / "dagster_home")) as instance:

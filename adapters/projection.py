@@ -1,0 +1,23 @@
+"""Select the requested columns of a source, or all of them.
+
+The `columns` an adapter receives are a pushdown hint computed from the whole flowchart (see
+`adapters/pushdown.py`). They are applied only when every one of them exists: a missing one
+means a node will report an unknown column, and it should see (and suggest from) all the
+columns there are. A user-facing `columns` param (e.g. `read_parquet`) is validated by its
+adapter before calling this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def projection(available: Sequence[str], columns: Sequence[str] | None, *, what: str = "") -> list[str] | None:
+    """`columns` in the source's order when all exist, else None (read everything).
+
+    `what` names the source for messages (kept for adapters that validate before calling).
+    """
+    if columns is None or not set(columns) <= set(available):
+        return None
+    wanted = set(columns)
+    return [name for name in available if name in wanted]

@@ -1,0 +1,64 @@
+"""Projection pushdown: which columns any downstream node can ever need, per edge.
+
+Walks the running job's graph from a node to the sinks. Each consumer's module says what it
+needs of its inputs given what its own consumers need (`ModuleSpec.input_needs`); sinks and
+undeclared modules need everything. The params come from the run's resolved config, so a
+launchpad or `--set` edit changes the projection with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+
+from module_library.registry import MODULES
+from module_library.sdk import ModuleSpec, Needs
+
+MODULE_TAG = "dataops/module"
+
+
+class ProjectionPlan:
+    """Column needs for one run of one job, memoised per node."""
+
+    def __init__(self, step_context: Any) -> None:
+        self.job: dg.JobDefinition = step_context.job_def
+        self.structure = self.job.graph.dependency_structure
+        self.ops_config = step_context.resolved_run_config.ops
+        self._outputs: dict[str, Needs] = {}
+
+    def module(self, op_name: str) -> ModuleSpec | None:
+        return MODULES.get(self.job.graph.node_named(op_name).definition.tags.get(MODULE_TAG, ""))
+
+    def params(self, op_name: str, spec: ModuleSpec) -> Any | None:
+        config = self.ops_config.get(op_name)
+        try:
+            return spec.params.model_validate(config.config if config else {})
+        except ValueError:
+            return None  # the op reports its own invalid config; load everything meanwhile
+
+    def input_needs(self, op_name: str, port: str) -> Needs:
+        """What node `op_name` needs on input `port`."""
+        spec = self.module(op_name)
+        if spec is None or spec.kind == "sink":
+            return None
+        params = self.params(op_name, spec)
+        if params is None:
+            return None
+        return spec.input_needs(params, self.output_needs(op_name)).get(port)
+
+    def output_needs(self, op_name: str) -> Needs:
+        """Union of what every consumer of any output of `op_name` needs (None: all)."""
+        if op_name not in self._outputs:
+            self._outputs[op_name] = None  # a guard; the graph is acyclic
+            wanted: set[str] = set()
+            consumers = self.structure.output_to_downstream_inputs_for_node(op_name)
+            inputs = [i for downstream in consumers.values() for i in downstream]
+            for node_input in inputs:
+                needs = self.input_needs(node_input.node_name, node_input.input_name)
+                if needs is None:
+                    break
+                wanted |= needs
+            else:
+                self._outputs[op_name] = frozenset(wanted) if inputs else None
+        return self._outputs[op_name]
