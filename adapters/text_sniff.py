@@ -32,11 +32,31 @@ def detect_encoding(sample: bytes) -> str:
         sample.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as exc:
-        if exc.start >= len(sample) - 3:  # a character cut by the end of the sample
+        if len(sample) >= SAMPLE_BYTES and exc.start >= len(sample) - 3:  # cut by the sample's end
             return "utf-8"
+    if _mostly_chinese(sample):
+        return "gb18030"
     best = charset_normalizer.from_bytes(sample).best()
     guess = best.encoding if best else "gb18030"
+    if guess.startswith(("utf_16", "utf_32")) and b"\x00" not in sample:
+        return "gb18030"  # UTF-16 text without a BOM is full of NULs; short GBK is misread as it
     return "gb18030" if guess in ("gbk", "gb2312", "hz", "big5hkscs") else guess
+
+
+def _mostly_chinese(sample: bytes) -> bool:
+    """Decodes strictly as GB18030 and most non-ASCII characters are CJK ideographs or punctuation.
+
+    Short samples give charset detectors too little to go on; this is the case that matters here.
+    """
+    try:
+        text = sample.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        if len(sample) < SAMPLE_BYTES or exc.start < len(sample) - 4:
+            return False
+        text = sample[: exc.start].decode("gb18030", errors="ignore")
+    wide = [c for c in text if ord(c) > 127]
+    chinese = [c for c in wide if "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"]
+    return bool(wide) and len(chinese) >= 0.8 * len(wide)
 
 
 def sniff_delimiter(text: str) -> str:

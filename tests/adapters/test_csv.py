@@ -115,3 +115,10 @@ def test_input_file_is_never_modified(tmp_path: Path) -> None:
     before = (source.read_bytes(), source.stat().st_mtime_ns)
     read(tmp_path, "f.csv")
     assert (source.read_bytes(), source.stat().st_mtime_ns) == before
+
+
+@pytest.mark.parametrize("text", ["名\n", "城市,价格\n北京,1\n", "城市\n"])
+def test_short_gbk_files_are_not_mistaken_for_utf16_or_utf8(tmp_path: Path, text: str) -> None:
+    (tmp_path / "f.csv").write_bytes(text.encode("gbk"))
+    frame = read(tmp_path, "f.csv")
+    assert list(frame.columns)[0] == text.split(",")[0].strip()
