@@ -21,6 +21,12 @@ class Settings(BaseSettings):
     storage_root: str | None = Field(
         None, description="Intermediates (any fsspec URL); default under $DAGSTER_HOME or .dataops/."
     )
+    ui_url: str = Field("http://127.0.0.1:3000", description="Dagster UI base URL, for links in notifications.")
+    sensor_interval: int = Field(5, ge=1, description="Seconds between checks of watched folders.")
+    settle_seconds: float = Field(
+        2.0, ge=0, description="A watched file unchanged this long (or across two checks) is complete."
+    )
+    notify_attempts: int = Field(3, ge=1, le=10, description="Delivery attempts per notification.")
 
     @property
     def data_root_resolved(self) -> Path:

@@ -1,10 +1,11 @@
-"""Assemble the Definitions: compiled flowchart jobs and their resources."""
+"""Assemble the Definitions: compiled flowchart jobs, their schedules and sensors, resources."""
 
 from __future__ import annotations
 
 import dagster as dg
 
 from dataops.settings import get_settings
+from dataops_defs.automation import make_notify_sensors, make_schedule, make_watch_sensor
 from dataops_defs.compiler import compile_all
 from dataops_defs.resources import make_resources
 from dataops_defs.snapshot import current_sources
@@ -15,9 +16,18 @@ def build_definitions() -> dg.Definitions:
     settings = get_settings()
     problems = discover(settings.plugins)
     hint = "\n".join(f"plugin problem: {p}" for p in problems)
-    sources = current_sources(settings.flowcharts)
-    compiled = compile_all(sources, hint=hint)
-    return dg.Definitions(jobs=[c.job for c in compiled], resources=make_resources(settings))
+    compiled = compile_all(current_sources(settings.flowcharts), hint=hint)
+    valid = [c for c in compiled if c.flowchart is not None]
+    jobs = {c.job.name: c.job for c in compiled}
+    triggers = [(c.flowchart, c.job) for c in valid if c.flowchart.spec.triggers]
+    return dg.Definitions(
+        jobs=list(jobs.values()),
+        schedules=[make_schedule(f, job) for f, job in triggers if f.spec.triggers.schedule],
+        sensors=[make_watch_sensor(f, job) for f, job in triggers if f.spec.triggers.watch]
+        + make_notify_sensors([c.flowchart for c in valid], jobs),
+        resources=make_resources(settings),
+        metadata={"plugin problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))} if problems else None,
+    )
 
 
 @dg.definitions

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -84,6 +85,7 @@ def wire(flowchart: Flowchart, *, file: str | None = None, text: str = "") -> Va
             dangling.add(target)
 
     problems += _check_inputs(modules, wires, dangling, where)
+    problems += _check_automation(flowchart, modules, where)
     order, cycle = _topological(list(nodes), wires)
     if cycle:
         path = " → ".join([*cycle, cycle[0]])
@@ -108,8 +110,9 @@ def _endpoint(text, direction, index, nodes, modules, where, problems) -> tuple[
     other = [p.name for p in spec.inputs] if direction == "from" else list(spec.outputs)
     kind, other_kind = ("output", "input") if direction == "from" else ("input", "output")
     if not port:
-        if len(own) == 1:
-            return node_id, own[0]
+        required = own if direction == "from" else [p.name for p in spec.inputs if not p.optional]
+        if len(required) == 1:  # an optional input is never the default one
+            return node_id, required[0]
         if not own:
             problems.append(Problem(where(node_id, fld), f"'{node_id}' ({spec.name}) has no {kind}s"))
         else:
@@ -155,6 +158,45 @@ def _check_inputs(
                     )
                 )
     return problems
+
+
+def _check_automation(flowchart: Flowchart, modules: dict[str, ModuleSpec], where) -> list[Problem]:
+    """A watch binds files to a source node's path; notify URLs must be ones Apprise can send to."""
+    problems = []
+    watch = flowchart.triggers.watch if flowchart.triggers else None
+    if watch is not None:
+        spec = modules.get(watch.node)
+        sources = [n for n, m in modules.items() if m.kind == "source" and "path" in m.params.model_fields]
+        if watch.node not in {n.id for n in flowchart.nodes}:
+            problems.append(
+                Problem(
+                    where(None, "triggers.watch.node"), f"no node '{watch.node}'{did_you_mean(watch.node, sources)}"
+                )
+            )
+        elif spec is not None and watch.node not in sources:
+            listing = ", ".join(sources) or "none"
+            problems.append(
+                Problem(
+                    where(watch.node, "triggers.watch.node"),
+                    f"'{watch.node}' ({spec.name}) is not a file source node; a watch binds files to one (sources: {listing})",
+                )
+            )
+    for index, target in enumerate(flowchart.notify):
+        if not _apprise_accepts(target.url):
+            problems.append(
+                Problem(
+                    where(None, f"notify[{index}].url"),
+                    "not a notification URL Apprise understands (e.g. mailto://user:pass@host, json://host/path, dingtalk://token)",
+                )
+            )
+    return problems
+
+
+def _apprise_accepts(url: str) -> bool:
+    import apprise  # only flowcharts with notify pay for the import
+
+    probe = re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}", "placeholder", url)  # ${VAR}s are filled at send time
+    return apprise.Apprise().add(probe)
 
 
 def _topological(node_ids: list[str], wires: list[Wire]) -> tuple[list[str], list[str]]:

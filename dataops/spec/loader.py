@@ -123,7 +123,7 @@ def friendly_message(error: Any, model: type[BaseModel] | None, *, subject: str,
     message = error["msg"].removeprefix("Value error, ")
     message = message[:1].lower() + message[1:]
     got = error.get("input")
-    if "input" not in error or isinstance(got, dict | list):
+    if "input" not in error or isinstance(got, dict | list) or f"'{got}'" in message:
         return message
     return f"{message} (got {repr(got)[:80]})"
 

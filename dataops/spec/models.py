@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import re
+from pathlib import PurePosixPath
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -25,6 +28,8 @@ class Node(SpecModel):
     params: dict[str, Any] = Field(default_factory=dict, description="The module's parameters.")
     label: str | None = Field(None, description="Display name (any text).")
     position: Position | None = Field(None, description="Where the editor draws the node.")
+    retries: int = Field(0, ge=0, le=10, description="Attempts after a failure before the node fails.")
+    timeout: float | None = Field(None, gt=0, description="Seconds the node may run; longer fails it.")
 
     @field_validator("params", mode="before")
     @classmethod
@@ -37,11 +42,72 @@ class Edge(SpecModel):
     target: str = Field(alias="to", min_length=1, description="'node' or 'node.input'.")
 
 
+class Schedule(SpecModel):
+    cron: str = Field(description="Cron expression (5 fields) or @hourly/@daily/@weekly/@monthly.")
+    timezone: str | None = Field(None, description="IANA name, e.g. Asia/Shanghai; default UTC.")
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        from dagster._utils.schedules import is_valid_cron_string  # only flowcharts with a schedule pay
+
+        if not is_valid_cron_string(value):
+            raise ValueError(f"'{value}' is not a valid cron expression (e.g. '0 6 * * *' or '@daily')")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone '{value}' (e.g. Asia/Shanghai, UTC)") from None
+        return value
+
+
+class Watch(SpecModel):
+    pattern: str = Field(min_length=1, description="Glob relative to the data root, e.g. inbox/*.csv.")
+    node: Identifier = Field(description="The source node whose path each new file is bound to.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _inside_data_root(cls, value: str) -> str:
+        path = PurePosixPath(value)
+        if path.is_absolute() or "\\" in value or re.match(r"^[A-Za-z]:", value) or ".." in path.parts:
+            raise ValueError(f"'{value}' must be a pattern relative to the data root, without '..'")
+        return value
+
+
+class Triggers(SpecModel):
+    schedule: Schedule | None = Field(None, description="Run on a timetable.")
+    watch: Watch | None = Field(None, description="Run once per new or changed file.")
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _cron_shorthand(cls, value: Any) -> Any:
+        return {"cron": value} if isinstance(value, str) else value
+
+
+class Notify(SpecModel):
+    url: str = Field(
+        min_length=1, description="Apprise URL (mailto://, json://, dingtalk://, ...); ${VAR} from the environment."
+    )
+    on: list[Literal["failure", "success"]] = Field(default_factory=lambda: ["failure"], min_length=1)
+
+
 class Flowchart(SpecModel):
     name: Identifier = Field(description="Becomes the job name; unique across flowcharts.")
     description: str | None = Field(None, description="Free text.")
     nodes: list[Node] = Field(min_length=1)
     edges: list[Edge] = Field(default_factory=list)
+    triggers: Triggers | None = Field(None, description="Schedules and file watches that launch runs.")
+    notify: list[Notify] = Field(default_factory=list, description="Where to report run outcomes.")
+    enabled: bool = Field(True, description="False pauses the flowchart's schedule and watch.")
+    executor: Literal["in_process", "multiprocess", "celery"] = Field(
+        "in_process", description="in_process, multiprocess (parallel branches) or celery (many machines)."
+    )
 
     @field_validator("edges", mode="before")
     @classmethod
