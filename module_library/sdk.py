@@ -18,6 +18,7 @@ function: their data path is a format adapter, chosen by `format` or by the file
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -31,6 +32,8 @@ from module_library.registry import register
 Kind = Literal["transform", "source", "sink"]
 Columns = Sequence[str] | None
 ReadsFn = Callable[[Any], Columns | Mapping[str, Columns]]
+Needs = frozenset[str] | None  # columns wanted from a table; None: all of them
+NeedsFn = Callable[[Any, Needs], Mapping[str, Needs]]
 
 
 class ModuleParams(BaseModel):
@@ -45,15 +48,36 @@ class NoParams(ModuleParams):
 
 @dataclass(frozen=True)
 class Port:
-    """An input port; `many` ports take any number of edges (fan-in) and receive a list."""
+    """An input port; `many` ports take any number of edges (fan-in) and receive a list.
+
+    An `optional` port may be left unconnected; the function then receives None for it.
+    """
 
     name: str
     many: bool = False
+    optional: bool = False
 
 
 def many(name: str) -> Port:
     """Declare a fan-in input port."""
     return Port(name, many=True)
+
+
+def optional(name: str) -> Port:
+    """Declare an input port that may have no edge (the function receives None)."""
+    return Port(name, optional=True)
+
+
+@dataclass(frozen=True)
+class ModuleResult:
+    """What a module returns when it also has node metadata for the UI (e.g. charts).
+
+    `outputs` is what the function would otherwise return; `metadata` maps a label to
+    Markdown, shown with every output of the node.
+    """
+
+    outputs: Any
+    metadata: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -72,6 +96,9 @@ class ModuleSpec:
     format: str | None = None
     origin: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)
+    passthrough: bool = False
+    produces: Callable[[Any], Sequence[str]] | None = None
+    needs: NeedsFn | None = None
 
     def input(self, name: str) -> Port | None:
         return next((p for p in self.inputs if p.name == name), None)
@@ -83,6 +110,26 @@ class ModuleSpec:
             return {p.name: _dedupe(declared.get(p.name)) for p in self.inputs}
         return {p.name: _dedupe(declared) for p in self.inputs}
 
+    def input_needs(self, params: BaseModel, downstream: Needs) -> dict[str, Needs]:
+        """Per input port, the columns this node needs given what its consumers need.
+
+        This drives projection pushdown: a pass-through module (rows change, columns carried
+        along) needs what its consumers need plus what it reads, minus what it produces; any
+        other module needs exactly what it reads. Undeclared modules need everything.
+        """
+        if self.needs is not None:
+            return {p.name: self.needs(params, downstream).get(p.name) for p in self.inputs}
+        read = self.columns_read(params)
+        if not self.passthrough:
+            return {port: None if cols is None else frozenset(cols) for port, cols in read.items()}
+        if downstream is None:
+            return dict.fromkeys(read)
+        produced = set(self.produces(params)) if self.produces else set()
+        return {
+            port: None if cols is None else frozenset((downstream - produced) | set(cols))
+            for port, cols in read.items()
+        }
+
     def json_schema(self) -> dict[str, Any]:
         return self.params.model_json_schema()
 
@@ -93,7 +140,7 @@ class ModuleSpec:
             "category": self.category,
             "kind": self.kind,
             "description": self.description,
-            "inputs": [{"name": p.name, "many": p.many} for p in self.inputs],
+            "inputs": [{"name": p.name, "many": p.many, "optional": p.optional} for p in self.inputs],
             "outputs": list(self.outputs),
             "params_schema": self.json_schema(),
             "origin": self.origin,
@@ -101,10 +148,19 @@ class ModuleSpec:
 
     def run(self, inputs: Mapping[str, Any], params: BaseModel) -> dict[str, pd.DataFrame]:
         """Call the function and normalise what it returns to one DataFrame per output port."""
+        return self.run_with_metadata(inputs, params)[0]
+
+    def run_with_metadata(
+        self, inputs: Mapping[str, Any], params: BaseModel
+    ) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+        """Like `run`, plus the Markdown metadata a module returned in a `ModuleResult`."""
         if self.fn is None:
             raise TypeError(f"module '{self.name}' is a {self.kind}; its data path is an adapter")
         returned = self.fn(**inputs, params=params)
-        return normalise_outputs(self, returned)
+        metadata: dict[str, str] = {}
+        if isinstance(returned, ModuleResult):
+            returned, metadata = returned.outputs, dict(returned.metadata)
+        return normalise_outputs(self, returned), metadata
 
 
 def _dedupe(columns: Columns) -> Columns:
@@ -136,6 +192,9 @@ def module(
     inputs: Sequence[str | Port] = ("data",),
     outputs: Sequence[str] = ("result",),
     reads: ReadsFn | Sequence[str] | None = None,
+    passthrough: bool = False,
+    produces: Callable[[Any], Sequence[str]] | None = None,
+    needs: NeedsFn | None = None,
     description: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a function as a module.
@@ -148,6 +207,10 @@ def module(
         outputs: Output port names; with several, return a mapping of port name to table.
         reads: Columns the module reads: a static list, or a function of the params returning a
             list (or a mapping of port to list); None means all. The IO manager loads only these.
+        passthrough: The output carries the input's columns along (filters, sorts, derived
+            columns): the input then needs what the consumers need plus `reads`.
+        produces: With `passthrough`, the columns the module adds (not needed from the input).
+        needs: Full control instead: (params, columns the consumers need) -> per input port.
         description: One line for the palette; defaults to the docstring's first line.
     """
 
@@ -163,6 +226,9 @@ def module(
             fn=fn,
             reads=reads if callable(reads) else (None if static is None else lambda _p: static),
             origin=_origin(fn),
+            passthrough=passthrough,
+            produces=produces,
+            needs=needs,
         )
         register(spec)
         fn.module_spec = spec  # type: ignore[attr-defined]
@@ -210,14 +276,17 @@ def sink(
 
 
 def _caller_origin() -> str:
-    frame = inspect.stack()[2]
-    return f"{frame.frame.f_globals.get('__name__', '?')} ({frame.filename}:{frame.lineno})"
+    """Module, file and line of whoever called `source`/`sink` (no `inspect.stack()`: it reads
+    every frame's source file and cost a second at start-up)."""
+    frame = sys._getframe(2)
+    return f"{frame.f_globals.get('__name__', '?')} ({frame.f_code.co_filename}:{frame.f_lineno})"
 
 
 def to_frame(value: Any, *, module_name: str, port: str) -> pd.DataFrame:
     """Normalise a module's return value to a DataFrame: the decorator is the result adapter."""
     if isinstance(value, pd.DataFrame):
-        return value
+        named_index = any(name is not None for name in value.index.names)
+        return value.reset_index() if named_index else value
     if isinstance(value, pd.Series):
         return value.to_frame(name=value.name if value.name is not None else port)
     if isinstance(value, Mapping):

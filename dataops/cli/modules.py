@@ -26,7 +26,7 @@ def print_modules() -> None:
     for category, members in groupby(specs, key=lambda s: s.category):
         click.echo(f"{category}:")
         for spec in members:
-            ins = ", ".join(p.name + ("*" if p.many else "") for p in spec.inputs) or "-"
+            ins = ", ".join(p.name + ("*" if p.many else "") + ("?" if p.optional else "") for p in spec.inputs) or "-"
             outs = ", ".join(spec.outputs) or "-"
             params = spec.json_schema().get("properties", {})
             required = set(spec.json_schema().get("required", []))

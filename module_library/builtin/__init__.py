@@ -1,5 +1,33 @@
 """Built-in modules; importing this package registers them all."""
 
-from module_library.builtin import aggregate, columns, combine, rows, sources
+from module_library.builtin import (
+    aggregate,
+    cleaning,
+    columns,
+    combine,
+    dates,
+    features,
+    quality,
+    reshape,
+    rows,
+    sources,
+    sql,
+    stats,
+    text,
+)
 
-__all__ = ["aggregate", "columns", "combine", "rows", "sources"]
+__all__ = [
+    "aggregate",
+    "cleaning",
+    "columns",
+    "combine",
+    "dates",
+    "features",
+    "quality",
+    "reshape",
+    "rows",
+    "sources",
+    "sql",
+    "stats",
+    "text",
+]

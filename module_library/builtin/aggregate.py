@@ -13,7 +13,7 @@ from module_library.sdk import ModuleParams, module
 
 Function = Literal["sum", "mean", "min", "max", "count", "size", "count_distinct", "median", "std", "first", "last"]
 # pandas' names; `count` counts non-null values, `size` counts rows.
-_PANDAS_FUNCTION = {"count_distinct": "nunique"}
+PANDAS_FUNCTION = {"count_distinct": "nunique"}
 
 
 class Aggregation(ModuleParams):
@@ -58,7 +58,7 @@ def group_aggregate(data: pd.DataFrame, params: GroupAggregateParams) -> pd.Data
     require_columns(data, [a.column for a in params.aggregations if a.column], field="aggregations")
     grouped = data.groupby(params.by, sort=True, dropna=False, observed=True)
     named = {
-        agg.output: (agg.column or params.by[0], _PANDAS_FUNCTION.get(agg.function, agg.function))
+        agg.output: (agg.column or params.by[0], PANDAS_FUNCTION.get(agg.function, agg.function))
         for agg in params.aggregations
     }
     try:

@@ -1,12 +1,14 @@
-"""Column modules: choose and compute columns."""
+"""Column modules: choose, rename, retype and compute columns."""
 
 from __future__ import annotations
 
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from dataops.errors import ModuleError, Where
 from module_library.checks import require_columns
-from module_library.expressions import evaluate
+from module_library.convert import ErrorsMode, TargetType, convert
+from module_library.expressions import evaluate, referenced_columns
 from module_library.sdk import ModuleParams, module
 
 
@@ -26,10 +28,73 @@ class DeriveColumnParams(ModuleParams):
     expression: str = Field(description="SQL expression over the columns, e.g. price * qty.")
 
 
-@module(category="columns", params=DeriveColumnParams)
+@module(
+    category="columns",
+    params=DeriveColumnParams,
+    passthrough=True,
+    reads=lambda p: referenced_columns(p.expression),
+    produces=lambda p: [p.name],
+)
 def derive_column(data: pd.DataFrame, params: DeriveColumnParams) -> pd.DataFrame:
     """Add or replace a column computed by a SQL expression."""
     values = evaluate(data, params.expression, field="expression")
     series = pd.Series(values.to_pandas(), name=params.name)
     series.index = data.index
     return data.assign(**{params.name: series})
+
+
+class DropColumnsParams(ModuleParams):
+    columns: list[str] = Field(min_length=1, description="Columns to remove; the others keep their order.")
+
+
+@module(category="columns", params=DropColumnsParams)
+def drop_columns(data: pd.DataFrame, params: DropColumnsParams) -> pd.DataFrame:
+    """Remove the listed columns."""
+    require_columns(data, params.columns, field="columns")
+    return data.drop(columns=params.columns)
+
+
+class RenameColumnsParams(ModuleParams):
+    mapping: dict[str, str] = Field(min_length=1, description="Old name to new name, e.g. {price: 价格}.")
+
+    @model_validator(mode="after")
+    def _distinct_targets(self) -> RenameColumnsParams:
+        targets = list(self.mapping.values())
+        if any(not t.strip() for t in targets):
+            raise ValueError("a new column name is empty")
+        repeated = sorted({t for t in targets if targets.count(t) > 1})
+        if repeated:
+            raise ValueError(f"several columns would be renamed to {', '.join(repeated)}")
+        return self
+
+
+@module(category="columns", params=RenameColumnsParams)
+def rename_columns(data: pd.DataFrame, params: RenameColumnsParams) -> pd.DataFrame:
+    """Rename columns; every old name must exist."""
+    require_columns(data, params.mapping, field="mapping")
+    kept = [c for c in data.columns if c not in params.mapping]
+    for old, new in params.mapping.items():
+        if new in kept:
+            raise ModuleError(
+                f"renaming '{old}' to '{new}' would give two columns named '{new}'; rename or drop '{new}' first",
+                Where(field="mapping"),
+            )
+    return data.rename(columns=params.mapping)
+
+
+class CastTypesParams(ModuleParams):
+    types: dict[str, TargetType] = Field(
+        min_length=1, description="Column to type: int, float, str, bool, datetime, date or category."
+    )
+    errors: ErrorsMode = Field("fail", description="Values that cannot convert: fail the run, or null them.")
+
+
+@module(category="columns", params=CastTypesParams)
+def cast_types(data: pd.DataFrame, params: CastTypesParams) -> pd.DataFrame:
+    """Convert columns to other types; values that do not fit fail the run or become null."""
+    require_columns(data, params.types, field="types")
+    converted = {
+        column: convert(data[column], to, column=column, field="types", errors=params.errors)
+        for column, to in params.types.items()
+    }
+    return data.assign(**converted)

@@ -1,4 +1,4 @@
-"""Combine modules: join two tables."""
+"""Combine modules: join two tables, stack many."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from module_library.checks import require_columns
-from module_library.sdk import ModuleParams, module
+from module_library.sdk import ModuleParams, Needs, NoParams, many, module
+
+_NULLABLE = {"i": "Int64", "u": "UInt64", "b": "boolean"}
 
 
 class JoinParams(ModuleParams):
@@ -36,7 +38,18 @@ class JoinParams(ModuleParams):
         return (self.on, self.on) if self.on else (self.left_on or [], self.right_on or [])
 
 
-@module(category="combine", params=JoinParams, inputs=("left", "right"))
+def _join_needs(params: JoinParams, downstream: Needs) -> dict[str, Needs]:
+    """Each side needs its keys plus the consumers' columns, with the _left/_right suffixes undone."""
+    if downstream is None:
+        return {"left": None, "right": None}
+    left_keys, right_keys = params.keys
+    wanted = set(downstream)
+    left = wanted | {c.removesuffix("_left") for c in wanted} | set(left_keys)
+    right = wanted | {c.removesuffix("_right") for c in wanted} | set(right_keys)
+    return {"left": frozenset(left), "right": frozenset(right)}
+
+
+@module(category="combine", params=JoinParams, inputs=("left", "right"), needs=_join_needs)
 def join(left: pd.DataFrame, right: pd.DataFrame, params: JoinParams) -> pd.DataFrame:
     """Join two tables on key columns; null keys never match (as in SQL)."""
     left_keys, right_keys = params.keys
@@ -79,3 +92,16 @@ def _disambiguate(
         return left, right, right_keys
     hidden = [f"__right_key_{i}" for i in range(len(right_keys))]
     return left, right.rename(columns=dict(zip(right_keys, hidden, strict=True))), hidden
+
+
+@module(category="combine", inputs=(many("data"),))
+def union(data: list[pd.DataFrame], params: NoParams) -> pd.DataFrame:
+    """Stack tables: rows in edge order, columns matched by name (missing ones are null)."""
+    everywhere = set.intersection(*(set(frame.columns) for frame in data)) if data else set()
+    return pd.concat([_nullable(frame, keep=everywhere) for frame in data], ignore_index=True, sort=False)
+
+
+def _nullable(frame: pd.DataFrame, *, keep: set[str]) -> pd.DataFrame:
+    """Integer and boolean columns some tables lack become nullable, so their nulls do not turn them float."""
+    widen = {c: _NULLABLE[t.kind] for c, t in frame.dtypes.items() if c not in keep and t.kind in _NULLABLE}
+    return frame.astype(widen) if widen else frame

@@ -36,7 +36,7 @@ def test_decorator_registers_a_described_module(cleanup) -> None:
     cleanup.append("shout")
     spec = get_module("shout")
     assert spec.describe()["description"] == "Upper-case one column."
-    assert spec.describe()["inputs"] == [{"name": "data", "many": False}]
+    assert spec.describe()["inputs"] == [{"name": "data", "many": False, "optional": False}]
     assert spec.describe()["params_schema"]["properties"]["column"]["description"] == "A column."
     assert spec.columns_read(ColumnParams(column="城市")) == {"data": ["城市"]}
     out = spec.run({"data": pd.DataFrame({"城市": ["bj"]})}, ColumnParams(column="城市"))
@@ -100,3 +100,37 @@ def test_duplicate_names_are_refused_naming_both(cleanup) -> None:
 def test_registry_view_is_read_only() -> None:
     with pytest.raises(TypeError):
         registry.MODULES["x"] = None  # type: ignore[index]
+
+
+def test_optional_ports_are_described_and_default_to_none(cleanup) -> None:
+    from module_library import ModuleResult, optional
+
+    @module(category="test", name="maybe_two", inputs=("data", optional("extra")))
+    def maybe_two(data: pd.DataFrame, params, extra: pd.DataFrame | None = None) -> ModuleResult:
+        """Count rows of one or two tables."""
+        rows = len(data) + (0 if extra is None else len(extra))
+        return ModuleResult(pd.DataFrame({"rows": [rows]}), metadata={"note": "**counted**"})
+
+    cleanup.append("maybe_two")
+    spec = get_module("maybe_two")
+    assert spec.describe()["inputs"] == [
+        {"name": "data", "many": False, "optional": False},
+        {"name": "extra", "many": False, "optional": True},
+    ]
+    frames, metadata = spec.run_with_metadata({"data": pd.DataFrame({"a": [1, 2]}), "extra": None}, None)
+    pd.testing.assert_frame_equal(frames["result"], pd.DataFrame({"rows": [2]}))
+    assert metadata == {"note": "**counted**"}
+    out = spec.run({"data": pd.DataFrame({"a": [1]}), "extra": pd.DataFrame({"a": [1]})}, None)
+    pd.testing.assert_frame_equal(out["result"], pd.DataFrame({"rows": [2]}))
+
+
+def test_module_result_with_several_outputs(cleanup) -> None:
+    from module_library import ModuleResult
+
+    @module(category="test", name="halves", outputs=("head", "tail"))
+    def halves(data: pd.DataFrame, params) -> ModuleResult:
+        return ModuleResult({"head": data.iloc[:1], "tail": data.iloc[1:]}, metadata={"split": "1 / rest"})
+
+    cleanup.append("halves")
+    frames, metadata = get_module("halves").run_with_metadata({"data": pd.DataFrame({"a": [1, 2, 3]})}, None)
+    assert [len(frames["head"]), len(frames["tail"])] == [1, 2] and metadata == {"split": "1 / rest"}

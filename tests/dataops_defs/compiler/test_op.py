@@ -57,9 +57,7 @@ def test_split_union_and_optional_input_run(workspace) -> None:
 
 def test_module_metadata_is_attached_to_the_output(workspace) -> None:
     result = make_flowchart_job(parse_flowchart(FLOW)).execute_in_process(resources=make_resources(get_settings()))
-    outputs = [
-        e for e in result.all_events if e.event_type_value == "STEP_OUTPUT" and e.step_key == "ports__profile"
-    ]
+    outputs = [e for e in result.all_events if e.event_type_value == "STEP_OUTPUT" and e.step_key == "ports__profile"]
     histograms = outputs[0].event_specific_data.metadata["histograms"]
     assert isinstance(histograms, dg.MarkdownMetadataValue)
     assert "![价格](data:image/png;base64," in histograms.value

@@ -1,0 +1,33 @@
+"""Date modules: turn text into dates and times."""
+
+from __future__ import annotations
+
+import pandas as pd
+from pydantic import Field
+
+from module_library.checks import require_columns
+from module_library.convert import ErrorsMode, convert
+from module_library.sdk import ModuleParams, module
+
+
+class ParseDatesParams(ModuleParams):
+    columns: list[str] = Field(min_length=1, description="Columns to parse into date-times, in place.")
+    format: str | None = Field(
+        None,
+        min_length=1,
+        description="strftime pattern such as %Y/%m/%d, or mixed to guess each value; ISO 8601 if omitted.",
+    )
+    errors: ErrorsMode = Field("fail", description="Values that do not parse: fail the run, or null them.")
+
+
+@module(category="dates", params=ParseDatesParams)
+def parse_dates(data: pd.DataFrame, params: ParseDatesParams) -> pd.DataFrame:
+    """Parse text (or numbers such as 20260102) into date-time columns."""
+    require_columns(data, params.columns, field="columns")
+    parsed = {
+        column: convert(
+            data[column], "datetime", column=column, field="columns", errors=params.errors, format=params.format
+        )
+        for column in params.columns
+    }
+    return data.assign(**parsed)

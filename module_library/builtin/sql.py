@@ -1,0 +1,33 @@
+"""SQL module: a DuckDB query over one or two input tables, in the expression sandbox."""
+
+from __future__ import annotations
+
+import pandas as pd
+from pydantic import Field
+
+from adapters.arrow_convert import arrow_to_pandas
+from dataops.errors import ModuleError, Where
+from module_library.expressions import run_query
+from module_library.fields import SqlQuery
+from module_library.sdk import ModuleParams, module, optional
+
+
+class SqlQueryParams(ModuleParams):
+    query: SqlQuery = Field(
+        description="One DuckDB SELECT over the tables data and (if connected) other; no file or network access."
+    )
+
+
+@module(category="sql", params=SqlQueryParams, inputs=("data", optional("other")))
+def sql_query(data: pd.DataFrame, params: SqlQueryParams, other: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Run a DuckDB SELECT over the input `data` and the optional input `other`."""
+    tables = {"data": data} if other is None else {"data": data, "other": other}
+    try:
+        result = run_query(tables, params.query, field="query", columns=list(data.columns))
+    except ModuleError as exc:
+        if other is None and "other" in exc.message and "does not exist" in exc.message:
+            raise ModuleError(
+                "the query reads the table 'other', but no edge feeds this node's input 'other'", Where(field="query")
+            ) from exc
+        raise
+    return arrow_to_pandas(result)

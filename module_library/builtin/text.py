@@ -1,0 +1,68 @@
+"""Text modules: clean and rewrite text columns.
+
+The work is done by Arrow's string kernels: Unicode-aware, vectorised, and regular expressions
+run on RE2, whose time is linear in the text, so no pattern can hang a run.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import Field, model_validator
+
+from module_library.checks import require_columns, require_text
+from module_library.sdk import ModuleParams, module
+
+
+class StringTransformParams(ModuleParams):
+    columns: list[str] = Field(min_length=1, description="Text columns to transform in place.")
+    operation: Literal["strip", "lower", "upper", "replace"] = Field(
+        description="strip (outer whitespace, full-width too), lower, upper, or replace."
+    )
+    pattern: str | None = Field(None, min_length=1, description="For replace: the text (or regex) to find.")
+    replacement: str = Field("", description=r"For replace: what replaces each match (\1 refers to a regex group).")
+    regex: bool = Field(False, description="For replace: read pattern as an RE2 regular expression.")
+
+    @model_validator(mode="after")
+    def _pattern_for_replace(self) -> StringTransformParams:
+        if self.operation == "replace" and self.pattern is None:
+            raise ValueError("replace needs a 'pattern'")
+        if self.operation != "replace" and self.pattern is not None:
+            raise ValueError(f"'pattern' is only used by replace, not by {self.operation}")
+        if self.regex and self.pattern is not None:
+            try:
+                _replace(pa.array([""]), self)
+            except pa.ArrowInvalid as exc:
+                raise ValueError(f"pattern: {exc}") from None
+        return self
+
+
+@module(category="text", params=StringTransformParams)
+def string_transform(data: pd.DataFrame, params: StringTransformParams) -> pd.DataFrame:
+    """Strip, lower-case, upper-case or find-and-replace text in columns (nulls stay null)."""
+    require_columns(data, params.columns, field="columns")
+    require_text(data, params.columns, field="columns")
+    changed = {}
+    for column in params.columns:
+        series = data[column]
+        text = pa.array(series, type=pa.large_string(), from_pandas=True)
+        changed[column] = pd.Series(_transform(text, params).to_pandas(), index=series.index, dtype="str")
+    return data.assign(**changed)
+
+
+def _transform(text: pa.Array, params: StringTransformParams) -> pa.Array:
+    if params.operation == "strip":
+        return pc.utf8_trim_whitespace(text)
+    if params.operation == "lower":
+        return pc.utf8_lower(text)
+    if params.operation == "upper":
+        return pc.utf8_upper(text)
+    return _replace(text, params)
+
+
+def _replace(text: pa.Array, params: StringTransformParams) -> pa.Array:
+    kernel = pc.replace_substring_regex if params.regex else pc.replace_substring
+    return kernel(text, pattern=params.pattern, replacement=params.replacement)
