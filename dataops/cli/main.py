@@ -1,4 +1,4 @@
-"""The `dataops` command: validate, run, list modules, start the UI.
+"""The `dataops` command: validate, run, list modules, scaffold a module, start the UI.
 
 Imports stay inside the commands so `dataops validate` does not pay for Dagster's start-up.
 """
@@ -57,13 +57,49 @@ def modules(as_json: bool) -> None:
         print_modules()
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@main.command("new-module")
+@click.argument("name")
+def new_module(name: str) -> None:
+    """Write a plugin module NAME and its test into $DATAOPS_PLUGINS (exit 1: a file or module exists, 2: bad name)."""
+    from dataops.cli.scaffold import new_module as scaffold
+    from dataops.settings import get_settings
+
+    sys.exit(scaffold(name, get_settings().plugins))
+
+
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": ["--help"]}
+)
 @click.pass_context
 def dev(ctx: click.Context) -> None:
-    """Start the Dagster UI and daemon on the flowcharts (extra args go to `dagster dev`)."""
+    """Start the Dagster UI and daemon on the flowcharts, and the editor (extra args go to `dagster dev`)."""
     from dataops.cli.dev import start_dev
 
     sys.exit(start_dev(list(ctx.args)))
+
+
+@main.command()
+@click.option("--host", help="Interface to bind (default 127.0.0.1; elsewhere DATAOPS_EDITOR_TOKEN is required).")
+@click.option("--port", type=int, help="Port (default 3001, or DATAOPS_EDITOR_PORT).")
+def editor(host: str | None, port: int | None) -> None:
+    """Start the flowchart editor alone (Dagster at $DATAOPS_DAGSTER_URL)."""
+    from dataops.editor.server import serve
+
+    serve(host, port)
+
+
+@main.command()
+@click.option(
+    "--url", envvar="DATAOPS_DAGSTER_URL", default="http://127.0.0.1:3000", show_default=True, help="Dagster UI."
+)
+def reload(url: str) -> None:
+    """Reload the code locations of a running Dagster UI (`dataops dev` does it on file changes)."""
+    from dataops.hotplug import reload_locations
+
+    outcome = reload_locations(url)
+    for name, status in outcome.items():
+        click.echo(f"{name}: {status}")
+    sys.exit(0 if all(status == "ok" for status in outcome.values()) else 1)
 
 
 def cli() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -130,23 +131,20 @@ class DagsterServer:
 
 
 @contextmanager
-def dagster_dev(env: Mapping[str, str], log: Path, cwd: Path = PROJECT) -> Iterator[DagsterServer]:
-    """`dagster dev` on a free port with `env` (DAGSTER_HOME, DATAOPS_*), stopped afterwards."""
+def dagster_dev(
+    env: Mapping[str, str], log: Path, cwd: Path = PROJECT, *, via_dataops: bool = False
+) -> Iterator[DagsterServer]:
+    """`dagster dev` (or `dataops dev`: plus editor and hot-plug watcher) on free ports with `env`."""
     port = free_port()
+    if via_dataops:
+        command = [sys.executable, "-m", "dataops.cli.main", "dev", "-h", "127.0.0.1", "-p", str(port)]
+        env = {**env, "DATAOPS_EDITOR_PORT": str(free_port())}
+    else:
+        workspace = str(PROJECT / "workspace.yaml")
+        command = [sys.executable, "-m", "dagster", "dev", "-w", workspace, "-h", "127.0.0.1", "-p", str(port)]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "dagster",
-                "dev",
-                "-w",
-                str(PROJECT / "workspace.yaml"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(port),
-            ],
+            command,
             cwd=cwd,
             env={**os.environ, **env, "PYTHONPATH": str(PROJECT)},
             stdout=out,
@@ -157,9 +155,11 @@ def dagster_dev(env: Mapping[str, str], log: Path, cwd: Path = PROJECT) -> Itera
     try:
         yield server
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()

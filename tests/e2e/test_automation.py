@@ -1,0 +1,128 @@
+"""Automation end to end, through `dataops dev` (webserver, daemon, editor, hot-plug watcher):
+drop a file -> a run -> a notification; add a plugin and a flowchart -> a new job within 10 s."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.support.dagster_server import dagster_dev
+from tests.support.receiver import receiver
+
+RUNS = """
+query($job: String!) {
+  runsOrError(filter: {pipelineName: $job}) { ... on Runs { results { runId status tags { key value } } } }
+}
+"""
+
+WATCHED = """
+name: inbox_totals
+nodes:
+  - {{id: load, module: read_csv, params: {{path: placeholder.csv}}}}
+  - id: totals
+    module: group_aggregate
+    params: {{by: [城市], aggregations: [{{column: 金额, function: sum}}]}}
+  - {{id: save, module: write_csv, params: {{path: out/inbox_totals.csv}}}}
+edges: [{{from: load, to: totals}}, {{from: totals, to: save}}]
+triggers: {{watch: {{pattern: "inbox/*.csv", node: load}}}}
+notify:
+  - {{url: "{url}", on: [success, failure]}}
+"""
+
+PLUGIN = '''
+import pandas as pd
+from module_library import module
+
+@module(category="custom")
+def add_one(data: pd.DataFrame, params) -> pd.DataFrame:
+    """Add one to every number."""
+    return data.select_dtypes("number") + 1
+'''
+
+USES_PLUGIN = """
+name: uses_plugin
+nodes:
+  - {id: load, module: read_csv, params: {path: numbers.csv}}
+  - {id: plus, module: add_one}
+  - {id: save, module: write_csv, params: {path: out/plus.csv}}
+edges: [{from: load, to: plus}, {from: plus, to: save}]
+"""
+
+
+def env() -> dict[str, str]:
+    wanted = {k: v for k, v in os.environ.items() if k.startswith(("DATAOPS_", "DAGSTER_HOME"))}
+    return {**wanted, "DATAOPS_SENSOR_INTERVAL": "1", "DATAOPS_SETTLE_SECONDS": "1"}
+
+
+def wait_for_runs(server, job: str, count: int, timeout: float = 120) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    finished: list[dict] = []
+    while time.monotonic() < deadline:
+        results = server.graphql(RUNS, {"job": job})["runsOrError"]["results"]
+        finished = [r for r in results if r["status"] in ("SUCCESS", "FAILURE")]
+        if len(finished) >= count:
+            return finished
+        time.sleep(1)
+    raise AssertionError(f"{job}: {len(finished)} of {count} runs finished; log:\n{server.log.read_text()[-4000:]}")
+
+
+@pytest.fixture
+def inbox():
+    with receiver() as r:
+        yield r
+
+
+def test_a_dropped_file_runs_and_notifies(workspace: Path, inbox) -> None:
+    (workspace / "flowcharts" / "inbox_totals.yaml").write_text(WATCHED.format(url=inbox.url), encoding="utf-8")
+    with dagster_dev(env(), workspace / "dev.log", via_dataops=True) as server:
+        server.wait_for_jobs({"inbox_totals"})
+        folder = workspace / "data" / "inbox"
+        folder.mkdir()
+        (folder / "第一批.csv").write_text("城市,金额\n北京,10\n上海,5\n北京,1\n", encoding="gbk")
+        (run,) = wait_for_runs(server, "inbox_totals", 1)
+        assert run["status"] == "SUCCESS"
+        assert {"key": "dataops/file", "value": "inbox/第一批.csv"} in run["tags"]
+        totals = pd.read_csv(workspace / "data" / "out" / "inbox_totals.csv")
+        assert totals.to_dict("list") == {"城市": ["上海", "北京"], "金额_sum": [5, 11]}
+        (message,) = inbox.wait_for(1)
+        assert message["title"] == "✓ inbox_totals succeeded"
+        assert f"Run: {run['runId']}" in message["message"]
+        assert "(2 rows)" in message["message"] and "inbox_totals.csv" in message["message"]
+
+        # A file whose columns do not fit fails the run; the notification names the node.
+        (folder / "bad.csv").write_text("city,amount\nx,1\n", encoding="utf-8")
+        runs = wait_for_runs(server, "inbox_totals", 2)
+        failed = next(r for r in runs if r["status"] == "FAILURE")
+        messages = inbox.wait_for(2)
+        failure = next(m for m in messages if m["type"] == "failure")
+        assert failure["title"] == "✗ inbox_totals failed"
+        assert f"Run: {failed['runId']}" in failure["message"]
+        assert "Failed node: totals (group_aggregate)" in failure["message"]
+        assert "unknown column '城市'" in failure["message"]
+
+
+def test_hot_plug_a_module_and_a_flowchart(workspace: Path) -> None:
+    (workspace / "data" / "numbers.csv").write_text("a,b\n1,2\n3,4\n", encoding="utf-8")
+    with dagster_dev(env(), workspace / "dev.log", via_dataops=True) as server:
+        server.wait_for_jobs(set())
+        before = set(server.jobs())
+        (workspace / "plugins" / "add_one.py").write_text(PLUGIN, encoding="utf-8")
+        (workspace / "flowcharts" / "uses_plugin.yaml").write_text(USES_PLUGIN, encoding="utf-8")
+        started = time.monotonic()
+        jobs = server.wait_for_jobs({"uses_plugin"}, timeout=10)
+        assert time.monotonic() - started <= 10
+        assert "uses_plugin" not in before and "INVALID" not in (jobs["uses_plugin"]["description"] or "")
+        run = server.wait_for_run(server.launch("uses_plugin"))
+        assert run["status"] == "SUCCESS"
+        assert pd.read_csv(workspace / "data" / "out" / "plus.csv").to_dict("list") == {"a": [2, 4], "b": [3, 5]}
+
+        # Removing the module breaks only the flowchart that uses it, naming the module.
+        (workspace / "plugins" / "add_one.py").unlink()
+        deadline = time.monotonic() + 10
+        while "INVALID" not in (server.jobs()["uses_plugin"]["description"] or "") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "unknown module 'add_one'" in server.jobs()["uses_plugin"]["description"]
