@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     settle_seconds: float = Field(
         2.0, ge=0, description="A watched file unchanged this long (or across two checks) is complete."
     )
+    step_timeout: float | None = Field(3600.0, gt=0, description="Default time limit per node, in seconds.")
     notify_attempts: int = Field(3, ge=1, le=10, description="Delivery attempts per notification.")
 
     @property

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from dataops.deadline import StepTimeout, cancel_at_deadline, remaining
 from dataops.errors import ModuleError, Where, did_you_mean
 
 SANDBOX_CONFIG = {
@@ -35,7 +36,8 @@ def sandbox(tables: dict[str, pd.DataFrame]) -> Iterator[duckdb.DuckDBPyConnecti
     try:
         for name, frame in tables.items():
             con.register(name, frame)
-        yield con
+        with cancel_at_deadline(con.interrupt):
+            yield con
     finally:
         con.close()
 
@@ -113,6 +115,13 @@ def run_query(tables: dict[str, pd.DataFrame], sql: str, *, field: str, columns:
     with sandbox(tables) as con:
         try:
             return con.sql(sql).to_arrow_table()
+        except (duckdb.InterruptException, RuntimeError) as exc:
+            # Cancelled by the deadline timer (InterruptException) or by SIGALRM arriving while
+            # DuckDB held the main thread (it surfaces as "Query interrupted").
+            left = remaining()
+            if left is not None and left <= 0.5 and "interrupt" in str(exc).lower():
+                raise StepTimeout("the query ran longer than the node's time limit (set 'timeout')") from exc
+            raise
         except duckdb.Error as exc:
             raise _as_module_error(exc, field, columns) from exc
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from adapters.metadata import table_metadata
 from adapters.pushdown import MODULE_TAG, ProjectionPlan
 from adapters.registry import adapter_for
+from dataops.deadline import time_limit
 from dataops.errors import DataOpsError, FlowchartError, Where
 from dataops.settings import get_settings
 from dataops.spec import ValidFlowchart
@@ -38,12 +39,15 @@ def make_node_op(flowchart: ValidFlowchart, node_id: str) -> dg.OpDefinition:
         where = Where(flowchart.name, node_id)
         try:
             params = _params(flowchart.name, node_id, spec, context.op_config)
-            yield from _execute(context, spec, params, dict(inputs), where, flowchart.name)
+            # The work runs under the node's time limit; the outputs are handed over after it.
+            with time_limit(node.timeout or get_settings().step_timeout):
+                events = list(_execute(context, spec, params, dict(inputs), where, flowchart.name))
         except DataOpsError as exc:
             exc.located(where)
             raise dg.Failure(
                 description=str(exc), metadata={"node": node_id, "module": spec.name}, allow_retries=False
             ) from exc
+        yield from events
 
     return dg.OpDefinition(
         name=op_name(flowchart.name, node_id),
@@ -53,6 +57,7 @@ def make_node_op(flowchart: ValidFlowchart, node_id: str) -> dg.OpDefinition:
         config_schema=config_schema(spec.params),
         description=f"{node.label or node_id} — {spec.name}: {spec.description}",
         tags={MODULE_TAG: spec.name, NODE_TAG: node_id, FLOWCHART_TAG: flowchart.name},
+        retry_policy=dg.RetryPolicy(max_retries=node.retries, delay=1) if node.retries else None,
     )
 
 
