@@ -5,6 +5,7 @@ plugin modules change; Ctrl-C stops them all."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ def start_dev(extra: list[str]) -> int:
     dagster = subprocess.Popen(command, env=env)
     settings = get_settings()
     _, stop_watching = start_watcher([settings.flowcharts, settings.plugins], env["DATAOPS_DAGSTER_URL"])
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the children too, like Ctrl-C
     try:
         return dagster.wait()
     except KeyboardInterrupt:  # the terminal sent SIGINT to both; let them shut down cleanly
@@ -30,6 +32,10 @@ def start_dev(extra: list[str]) -> int:
         stop_watching.set()
         _stop(editor)
         _stop(dagster)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _dagster_url(extra: list[str]) -> str:
@@ -54,6 +60,9 @@ def _wait(process: subprocess.Popen[bytes], timeout: float) -> int | None:
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
+        process.send_signal(signal.SIGINT)  # dagster dev shuts its webserver, daemon and code server down on SIGINT
+        if _wait(process, 20) is not None:
+            return
         process.terminate()
         if _wait(process, 10) is None:
             process.kill()
