@@ -83,6 +83,8 @@ def wire(flowchart: Flowchart, *, file: str | None = None, text: str = "") -> Va
             wires.append(Wire(source[0], source[1], target[0], target[1]))
         elif target:
             dangling.add(target)
+        elif edge.target.partition(".")[0] in nodes:
+            dangling.add((edge.target.partition(".")[0], "*"))  # its port is reported already
 
     problems += _check_inputs(modules, wires, dangling, where)
     problems += _check_automation(flowchart, modules, where)
@@ -148,7 +150,7 @@ def _check_inputs(
     for node_id, spec in modules.items():
         for port in spec.inputs:
             sources = incoming.get((node_id, port.name), [])
-            if not sources and not port.optional and (node_id, port.name) not in dangling:
+            if not sources and not port.optional and not {(node_id, port.name), (node_id, "*")} & dangling:
                 problems.append(Problem(where(node_id, port.name), f"input '{port.name}' has no incoming edge"))
             elif len(sources) > 1 and not port.many:
                 problems.append(
