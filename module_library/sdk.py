@@ -240,45 +240,47 @@ def module(
 def source(
     name: str, *, params: type[BaseModel], description: str, format: str | None = None, category: str = "sources"
 ) -> ModuleSpec:
-    """Register a source module: no inputs, reads `params.path` through a format adapter."""
-    spec = ModuleSpec(
-        name=name,
-        category=category,
-        description=description,
-        params=params,
-        inputs=(),
-        outputs=("result",),
-        kind="source",
-        format=format,
-        origin=_caller_origin(),
-    )
-    register(spec)
-    return spec
+    """Register a source module: no inputs, reads what its params point at through a format adapter."""
+    return _register_io(name, "source", params, description, format, category, inputs=(), outputs=("result",))
 
 
 def sink(
     name: str, *, params: type[BaseModel], description: str, format: str | None = None, category: str = "sinks"
 ) -> ModuleSpec:
     """Register a sink module: one input, written atomically through a format adapter."""
+    return _register_io(name, "sink", params, description, format, category, inputs=(Port("data"),), outputs=())
+
+
+def _register_io(
+    name: str,
+    kind: Kind,
+    params: type[BaseModel],
+    description: str,
+    format: str | None,
+    category: str,
+    *,
+    inputs: tuple[Port, ...],
+    outputs: tuple[str, ...],
+) -> ModuleSpec:
     spec = ModuleSpec(
         name=name,
         category=category,
         description=description,
         params=params,
-        inputs=(Port("data"),),
-        outputs=(),
-        kind="sink",
+        inputs=inputs,
+        outputs=outputs,
+        kind=kind,
         format=format,
-        origin=_caller_origin(),
+        origin=_caller_origin(depth=3),
     )
     register(spec)
     return spec
 
 
-def _caller_origin() -> str:
+def _caller_origin(depth: int = 2) -> str:
     """Module, file and line of whoever called `source`/`sink` (no `inspect.stack()`: it reads
     every frame's source file and cost a second at start-up)."""
-    frame = sys._getframe(2)
+    frame = sys._getframe(depth)
     return f"{frame.f_globals.get('__name__', '?')} ({frame.f_code.co_filename}:{frame.f_lineno})"
 
 
