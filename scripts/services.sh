@@ -21,4 +21,8 @@ if ! up 5672; then
   rabbitmq-server -detached || true
   wait_for 5672
 fi
+# The editor's browser test drives Debian's Chromium (Playwright's own browser downloads are
+# blocked); the CJK fonts make the screenshots of Chinese column names readable.
+command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || apt-get install -y fonts-noto-cjk || true
 exit 0

@@ -105,11 +105,36 @@ def test_a_dropped_file_runs_and_notifies(workspace: Path, inbox) -> None:
         assert "unknown column '城市'" in failure["message"]
 
 
+SLOW = '''
+import time
+import pandas as pd
+from module_library import module
+
+@module(category="custom")
+def slow_step(data: pd.DataFrame, params) -> pd.DataFrame:
+    """Take a few seconds."""
+    time.sleep(6)
+    return data
+'''
+
+SLOW_FLOW = """
+name: slow_flow
+nodes:
+  - {id: load, module: read_csv, params: {path: numbers.csv}}
+  - {id: wait, module: slow_step}
+  - {id: save, module: write_csv, params: {path: out/slow.csv}}
+edges: [{from: load, to: wait}, {from: wait, to: save}]
+"""
+
+
 def test_hot_plug_a_module_and_a_flowchart(workspace: Path) -> None:
     (workspace / "data" / "numbers.csv").write_text("a,b\n1,2\n3,4\n", encoding="utf-8")
+    (workspace / "plugins" / "slow_step.py").write_text(SLOW, encoding="utf-8")
+    (workspace / "flowcharts" / "slow_flow.yaml").write_text(SLOW_FLOW, encoding="utf-8")
     with dagster_dev(env(), workspace / "dev.log", via_dataops=True) as server:
-        server.wait_for_jobs(set())
+        server.wait_for_jobs({"slow_flow"})
         before = set(server.jobs())
+        in_flight = server.launch("slow_flow")  # still running while the code location reloads
         (workspace / "plugins" / "add_one.py").write_text(PLUGIN, encoding="utf-8")
         (workspace / "flowcharts" / "uses_plugin.yaml").write_text(USES_PLUGIN, encoding="utf-8")
         started = time.monotonic()
@@ -118,6 +143,7 @@ def test_hot_plug_a_module_and_a_flowchart(workspace: Path) -> None:
         assert "uses_plugin" not in before and "INVALID" not in (jobs["uses_plugin"]["description"] or "")
         run = server.wait_for_run(server.launch("uses_plugin"))
         assert run["status"] == "SUCCESS"
+        assert server.wait_for_run(in_flight)["status"] == "SUCCESS"
         assert pd.read_csv(workspace / "data" / "out" / "plus.csv").to_dict("list") == {"a": [2, 4], "b": [3, 5]}
 
         # Removing the module breaks only the flowchart that uses it, naming the module.

@@ -1,0 +1,153 @@
+"""/api/flowcharts: list, open, save (JSON, atomic, then reload Dagster) and delete flowchart files."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from dataops.editor import store
+from dataops.editor.api_reload import reload_dagster
+from dataops.editor.api_validate import ANY_JSON_BODY, validate_document
+from dataops.editor.context import EditorContext, context
+from dataops.editor.http import ApiError, read_json, read_query, reply
+from dataops.editor.layout import with_positions
+from dataops.editor.models import (
+    DeleteResult,
+    FlowchartDocument,
+    FlowchartList,
+    FlowchartSummary,
+    SaveQuery,
+    SaveResult,
+)
+from dataops.editor.openapi import Endpoint
+from dataops.spec.models import IDENTIFIER
+
+NAME_PARAM = {"name": {"type": "string", "pattern": IDENTIFIER, "maxLength": 200}}
+
+
+def flowchart_name(request: Request) -> str:
+    name = request.path_params["name"]
+    if len(name) > 200 or not re.match(IDENTIFIER, name):
+        raise ApiError(
+            400, f"{name[:80]!r} is not a valid flowchart name: use letters, digits and _, not starting with a digit"
+        )
+    return name
+
+
+def list_flowcharts(ctx: EditorContext) -> FlowchartList:
+    folder = ctx.project.flowcharts
+    summaries = [
+        FlowchartSummary(name=f.name, file=f.path.name, format=f.format, description=f.description, error=f.error)
+        for f in store.scan(folder)
+    ]
+    return FlowchartList(folder=str(folder), flowcharts=summaries)
+
+
+def open_flowchart(ctx: EditorContext, name: str) -> FlowchartDocument:
+    found = store.find(ctx.project.flowcharts, name)
+    if not found:
+        raise ApiError(404, f"no flowchart named '{name}' in {ctx.project.flowcharts}")
+    stored = found[0]
+    if stored.document is None:
+        raise ApiError(422, f"{stored.path.name} cannot be opened: {stored.error}")
+    problems = validate_document(ctx, stored.document)
+    return FlowchartDocument(
+        name=name, file=stored.path.name, document=with_positions(stored.document), problems=problems
+    )
+
+
+def save_flowchart(ctx: EditorContext, name: str, document: Any, replace: bool) -> SaveResult:
+    if not isinstance(document, dict):
+        raise ApiError(400, "the body must be a flowchart document (a JSON object with name, nodes and edges)")
+    if document.get("name") != name:
+        raise ApiError(400, f"the document's name {document.get('name')!r} differs from '{name}' in the URL")
+    folder = ctx.project.flowcharts
+    target = f"{name}.json"
+    others = [f for f in store.scan(folder) if (f.name == name) != (f.path.name == target)]
+    if others and not replace:
+        files = ", ".join(f.path.name for f in others)
+        raise ApiError(
+            409,
+            f"saving '{name}' as {target} clashes with {files} (same flowchart name or file); save under another "
+            "name, or replace (a YAML file's comments are lost)",
+        )
+    path = store.write_json(folder, name, document)
+    for other in others:
+        if other.path != path:
+            other.path.unlink(missing_ok=True)
+    return SaveResult(
+        name=name,
+        file=path.name,
+        replaced=[o.path.name for o in others if o.path != path],
+        problems=validate_document(ctx, document),
+        reload=reload_dagster(ctx.dagster.base_url),
+    )
+
+
+def delete_flowchart(ctx: EditorContext, name: str) -> DeleteResult:
+    found = store.find(ctx.project.flowcharts, name)
+    if not found:
+        raise ApiError(404, f"no flowchart named '{name}' to delete")
+    for stored in found:
+        stored.path.unlink(missing_ok=True)
+    return DeleteResult(name=name, deleted=[f.path.name for f in found], reload=reload_dagster(ctx.dagster.base_url))
+
+
+async def get_list(request: Request) -> Response:
+    return reply(await run_in_threadpool(list_flowcharts, context(request)))
+
+
+async def get_one(request: Request) -> Response:
+    return reply(await run_in_threadpool(open_flowchart, context(request), flowchart_name(request)))
+
+
+async def put_one(request: Request) -> Response:
+    name = flowchart_name(request)
+    query = read_query(request, SaveQuery)
+    document = await read_json(request)
+    return reply(await run_in_threadpool(save_flowchart, context(request), name, document, query.replace))
+
+
+async def delete_one(request: Request) -> Response:
+    return reply(await run_in_threadpool(delete_flowchart, context(request), flowchart_name(request)))
+
+
+ENDPOINTS = [
+    Endpoint("GET", "/api/flowcharts", get_list, "The flowchart files", FlowchartList, tag="flowcharts"),
+    Endpoint(
+        "GET",
+        "/api/flowcharts/{name}",
+        get_one,
+        "Open a flowchart (YAML or JSON); nodes without positions are laid out",
+        FlowchartDocument,
+        path_params=NAME_PARAM,
+        errors=(404, 422),
+        tag="flowcharts",
+    ),
+    Endpoint(
+        "PUT",
+        "/api/flowcharts/{name}",
+        put_one,
+        "Save as <name>.json (atomic), then reload the Dagster code location",
+        SaveResult,
+        body=ANY_JSON_BODY,
+        query=SaveQuery,
+        path_params=NAME_PARAM,
+        errors=(409, 413),
+        tag="flowcharts",
+    ),
+    Endpoint(
+        "DELETE",
+        "/api/flowcharts/{name}",
+        delete_one,
+        "Delete a flowchart's file(s), then reload the Dagster code location",
+        DeleteResult,
+        path_params=NAME_PARAM,
+        errors=(404,),
+        tag="flowcharts",
+    ),
+]

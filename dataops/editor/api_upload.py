@@ -1,0 +1,94 @@
+"""POST /api/upload: a data file into `<data root>/uploads/`, streamed, size-limited, name sanitised."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+import uuid
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from adapters.paths import resolve_data_path
+from adapters.registry import adapter_for
+from dataops.editor.context import EditorContext, context
+from dataops.editor.http import ApiError, read_query, reply
+from dataops.editor.models import UploadQuery, UploadResult
+from dataops.editor.openapi import Endpoint
+from dataops.errors import DataOpsError
+from module_library.registry import MODULES
+
+UPLOAD_FOLDER = "uploads"
+MAX_NAME_BYTES = 200
+_UNSAFE = set('<>:"/\\|?*')
+BINARY_BODY = {
+    "required": True,
+    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+}
+
+
+def safe_file_name(name: str) -> str:
+    """The base name without folders, control characters or leading dots; letters of any script stay."""
+    base = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join("_" if ch in _UNSAFE else ch for ch in base if unicodedata.category(ch)[0] != "C")
+    base = base.strip().lstrip(".").strip()
+    stem, suffix = os.path.splitext(base)
+    while len(base.encode()) > MAX_NAME_BYTES and stem:
+        stem = stem[:-1]
+        base = stem + suffix
+    if not stem:
+        raise ApiError(400, f"{name[:80]!r} is not a usable file name; name the file e.g. 'sales.csv'")
+    return base
+
+
+def source_module_for(path: Path) -> str | None:
+    """A source module whose adapter reads this file type, when one is registered."""
+    try:
+        adapter = adapter_for(None, path)
+    except DataOpsError:
+        return None
+    sources = sorted((s for s in MODULES.values() if s.kind == "source"), key=lambda s: s.name)
+    chosen = next((s for s in sources if s.format == adapter.format), None)
+    chosen = chosen or next((s for s in sources if s.format is None), None)
+    return chosen.name if chosen else None
+
+
+async def upload(request: Request) -> Response:
+    ctx: EditorContext = context(request)
+    name = safe_file_name(read_query(request, UploadQuery).name)
+    relative = f"{UPLOAD_FOLDER}/{name}"
+    try:
+        target = resolve_data_path(relative, ctx.project.data_root_resolved)
+    except DataOpsError as exc:
+        raise ApiError(400, exc.message) from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    size = 0
+    try:
+        with temporary.open("wb") as out:
+            async for chunk in request.stream():
+                size += len(chunk)
+                await run_in_threadpool(out.write, chunk)
+        if size == 0:
+            raise ApiError(400, "the uploaded file is empty")
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return reply(UploadResult(path=relative, size=size, source_module=source_module_for(target)))
+
+
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/api/upload",
+        upload,
+        "Upload a data file (raw body) to uploads/<name> under the data root",
+        UploadResult,
+        body=BINARY_BODY,
+        query=UploadQuery,
+        errors=(413,),
+        tag="data",
+    ),
+]

@@ -1,0 +1,29 @@
+"""What every handler needs: the editor's settings, the Dagster client and the registry lock."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from dataops.editor.dagster_client import DagsterClient
+from dataops.editor.settings import EditorSettings
+from dataops.settings import Settings, get_settings
+
+
+@dataclass(frozen=True)
+class EditorContext:
+    """Shared by the handlers of one app; `registry_lock` keeps discovery and validation apart."""
+
+    settings: EditorSettings
+    dagster: DagsterClient
+    registry_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def project(self) -> Settings:
+        return get_settings()
+
+
+def context(request: Request) -> EditorContext:
+    return request.app.state.editor

@@ -1,0 +1,184 @@
+"""The API's request and response bodies: the single source of the handlers' shapes and the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from dataops.spec.models import IDENTIFIER
+
+FlowchartName = Annotated[str, StringConstraints(pattern=IDENTIFIER, max_length=200)]
+Document = dict[str, Any]
+NodeState = Literal["queued", "running", "succeeded", "failed", "skipped", "not_run"]
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(ApiModel):
+    error: str = Field(description="What was wrong with the request and how to fix it.")
+
+
+class Port(ApiModel):
+    name: str
+    many: bool = Field(description="Takes any number of edges (fan-in).")
+    optional: bool = Field(False, description="May be left unconnected.")
+
+
+class ModuleInfo(ApiModel):
+    name: str
+    category: str
+    kind: Literal["transform", "source", "sink"]
+    description: str
+    inputs: list[Port]
+    outputs: list[str]
+    params_schema: dict[str, Any] = Field(description="JSON Schema of the module's params.")
+    origin: str = ""
+
+
+class ModuleList(ApiModel):
+    modules: list[ModuleInfo]
+    plugin_problems: list[str] = Field(description="Plugins that failed to load, with file and line.")
+
+
+class Problem(ApiModel):
+    node: str | None = Field(description="Node id the problem belongs to; null for flowchart-wide problems.")
+    field: str | None
+    message: str
+    location: str = Field(description="`flowchart › node › field` as the CLI prints it.")
+
+
+class ValidationResult(ApiModel):
+    valid: bool
+    problems: list[Problem]
+
+
+class FlowchartSummary(ApiModel):
+    name: str
+    file: str = Field(description="File name inside the flowcharts folder.")
+    format: Literal["yaml", "json"]
+    description: str | None = None
+    error: str | None = Field(None, description="Why the file cannot be opened, if it cannot.")
+
+
+class FlowchartList(ApiModel):
+    folder: str
+    flowcharts: list[FlowchartSummary]
+
+
+class FlowchartDocument(ApiModel):
+    name: str
+    file: str
+    document: Document = Field(description="The flowchart spec; every node has a position.")
+    problems: list[Problem]
+
+
+class ReloadOutcome(ApiModel):
+    ok: bool
+    location: str | None = None
+    message: str
+
+
+class SaveResult(ApiModel):
+    name: str
+    file: str
+    replaced: list[str] = Field(description="Other files of the same flowchart that the save replaced.")
+    problems: list[Problem]
+    reload: ReloadOutcome
+
+
+class DeleteResult(ApiModel):
+    name: str
+    deleted: list[str]
+    reload: ReloadOutcome
+
+
+class SaveQuery(ApiModel):
+    replace: bool = Field(False, description="Replace another file (e.g. YAML) that defines the same flowchart.")
+
+
+class ReloadResult(ApiModel):
+    modules: int
+    plugin_problems: list[str]
+    dagster: ReloadOutcome
+
+
+class UploadQuery(ApiModel):
+    name: str = Field(min_length=1, max_length=255, description="Original file name; sanitised to a base name.")
+
+
+class UploadResult(ApiModel):
+    path: str = Field(description="Path relative to the data root, for a source node's `params.path`.")
+    size: int
+    source_module: str | None = Field(description="A source module that reads this file type.")
+
+
+class ProbeQuery(ApiModel):
+    path: str = Field(min_length=1, max_length=1000, description="File path relative to the data root.")
+    module: str | None = Field(None, max_length=200, description="Source module whose params apply.")
+    params: str | None = Field(None, max_length=100_000, description="The source node's params as JSON.")
+    rows: int = Field(10, ge=1, le=100)
+
+
+class Column(ApiModel):
+    name: str
+    type: str
+
+
+class ProbeResult(ApiModel):
+    path: str
+    module: str
+    columns: list[Column]
+    rows: list[list[Any]]
+
+
+class LaunchRequest(ApiModel):
+    flowchart: FlowchartName
+
+
+class LaunchResult(ApiModel):
+    run_id: str
+    flowchart: str
+    url: str = Field(description="The run's page in the Dagster UI.")
+
+
+class NodeStatus(ApiModel):
+    state: NodeState
+    error: str | None = None
+    row_count: int | None = None
+    columns: dict[str, list[str]] = Field(default_factory=dict, description="Column names per output port.")
+
+
+class RunStatus(ApiModel):
+    run_id: str
+    flowchart: str
+    status: str = Field(description="Dagster's run status (QUEUED, STARTED, SUCCESS, FAILURE, ...).")
+    finished: bool
+    url: str
+    error: str | None = Field(None, description="A run-level failure not tied to a node.")
+    nodes: dict[str, NodeStatus]
+
+
+class OutputPreview(ApiModel):
+    port: str
+    row_count: int | None
+    columns: list[Column]
+    header: list[str]
+    rows: list[list[str]]
+    note: str | None = Field(None, description="e.g. '230 more rows'.")
+
+
+class NodePreview(ApiModel):
+    run_id: str
+    node: str
+    state: NodeState
+    error: str | None = None
+    outputs: list[OutputPreview]
+
+
+class EditorConfig(ApiModel):
+    dagster_url: str
+    max_upload_mb: float
+    token_required: bool

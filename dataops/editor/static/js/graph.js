@@ -1,0 +1,399 @@
+// The canvas: Drawflow draws and drags; this class maps it to and from the flowchart spec.
+//
+// Each Drawflow node carries the spec node in its data ({id, module, label, params}) plus the
+// port names of its module, so a document can always be rebuilt from the canvas (and back).
+
+import { connectionRefusal, freshId } from "./rules.js";
+
+const STATE_CLASSES = ["queued", "running", "succeeded", "failed", "skipped", "not_run"].map((s) => `state-${s}`);
+const STATE_TEXT = {
+  queued: "queued",
+  running: "running…",
+  failed: "✗ failed",
+  skipped: "skipped",
+  not_run: "not run",
+};
+
+export function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function portIndex(cls) {
+  return Number(String(cls).split("_")[1]) - 1;
+}
+
+function splitEnd(text) {
+  const value = String(text ?? "");
+  const dot = value.indexOf(".");
+  return dot < 0 ? [value, ""] : [value.slice(0, dot), value.slice(dot + 1)];
+}
+
+export class Graph {
+  constructor(element, { modules, onChange, onSelect, onRefuse }) {
+    this.element = element;
+    this.modules = modules; // () => Map of module name to its description
+    this.onChange = onChange;
+    this.onSelect = onSelect;
+    this.onRefuse = onRefuse;
+    this.quiet = 0;
+    this.lastUp = null;
+    this.connectionStart = null;
+    const editor = new window.Drawflow(element);
+    editor.zoom_min = 0.25;
+    editor.zoom_max = 2;
+    editor.start();
+    this.editor = editor;
+    this.listen();
+  }
+
+  listen() {
+    const ed = this.editor;
+    // Drawflow's coordinates assume the container never scrolls (focus or scrollIntoView can scroll it).
+    this.element.addEventListener("scroll", () => {
+      this.element.scrollLeft = 0;
+      this.element.scrollTop = 0;
+    });
+    this.element.addEventListener("mouseup", (e) => (this.lastUp = e.target), true);
+    this.element.addEventListener(
+      "mousedown",
+      (e) => {
+        if (e.button === 0 && e.target.classList && e.target.classList.contains("input")) {
+          this.onRefuse("wrong direction: connections start at an output port (the right side of a node) and end at an input");
+        }
+      },
+      true,
+    );
+    // Drawflow deletes the selected node on Delete wherever the key is pressed: keep typing in
+    // the inspector's fields (or any form field) away from it.
+    window.addEventListener(
+      "keydown",
+      (e) => {
+        const field = e.target.closest && e.target.closest("input, textarea, select, [contenteditable]");
+        if (field && (e.key === "Delete" || e.key === "Backspace")) e.stopPropagation();
+      },
+      true,
+    );
+    ed.on("connectionStart", (c) => (this.connectionStart = c));
+    ed.on("connectionCreated", (c) => this.connected(c));
+    ed.on("connectionCancel", () => this.cancelled());
+    ed.on("connectionRemoved", () => this.quiet || this.onChange("disconnect"));
+    ed.on("nodeRemoved", () => {
+      if (this.quiet) return;
+      this.onSelect(null);
+      this.onChange("remove");
+    });
+    ed.on("nodeMoved", () => this.onChange("move"));
+    ed.on("nodeSelected", (id) => this.onSelect(String(id)));
+    ed.on("nodeUnselected", () => this.onSelect(null));
+  }
+
+  silently(action) {
+    this.quiet += 1;
+    try {
+      return action();
+    } finally {
+      this.quiet -= 1;
+    }
+  }
+
+  data() {
+    return this.editor.drawflow.drawflow.Home.data;
+  }
+
+  node(dfId) {
+    return this.data()[dfId];
+  }
+
+  nodeElement(dfId) {
+    return document.getElementById(`node-${dfId}`);
+  }
+
+  dfIdOf(nodeId) {
+    return Object.keys(this.data()).find((k) => this.data()[k].data.id === nodeId) ?? null;
+  }
+
+  nodeIds() {
+    return new Set(Object.values(this.data()).map((n) => n.data.id));
+  }
+
+  edgeOf(c) {
+    const source = this.node(c.output_id);
+    const target = this.node(c.input_id);
+    return {
+      from: source.data.id,
+      fromPort: source.data.ports.outputs[portIndex(c.output_class)],
+      to: target.data.id,
+      toPort: target.data.ports.inputs[portIndex(c.input_class)].name,
+    };
+  }
+
+  edges() {
+    const data = this.data();
+    const found = [];
+    for (const dfId of Object.keys(data)) {
+      for (const [cls, output] of Object.entries(data[dfId].outputs)) {
+        for (const c of output.connections) {
+          found.push(this.edgeOf({ output_id: dfId, input_id: c.node, output_class: cls, input_class: c.output }));
+        }
+      }
+    }
+    return found;
+  }
+
+  connected(c) {
+    if (this.quiet) return;
+    const edge = this.edgeOf(c);
+    const same = (e) => e.from === edge.from && e.fromPort === edge.fromPort && e.to === edge.to && e.toPort === edge.toPort;
+    const others = this.edges().filter((e) => !same(e));
+    const port = this.node(c.input_id).data.ports.inputs[portIndex(c.input_class)];
+    const reason = connectionRefusal(others, edge, port);
+    if (reason) {
+      this.silently(() => this.editor.removeSingleConnection(c.output_id, c.input_id, c.output_class, c.input_class));
+      this.onRefuse(reason);
+      return;
+    }
+    this.onChange("connect");
+  }
+
+  cancelled() {
+    const target = this.lastUp;
+    const start = this.connectionStart;
+    this.connectionStart = null;
+    if (!target || !target.classList || !start) return;
+    const owner = target.closest(".drawflow-node");
+    const ownerId = owner ? owner.id.slice(5) : null;
+    if (target.classList.contains("output")) {
+      if (ownerId === String(start.output_id) && target.classList.contains(start.output_class)) return;
+      this.onRefuse("wrong direction: an output connects to an input (the left side of a node), not to another output");
+    } else if (target.classList.contains("input")) {
+      this.onRefuse(
+        ownerId === String(start.output_id)
+          ? "a node cannot feed itself: that edge would be a cycle"
+          : "these two ports are connected already",
+      );
+    }
+  }
+
+  portsFor(node, edges) {
+    const spec = this.modules().get(node.module);
+    if (spec) return { inputs: spec.inputs, outputs: spec.outputs };
+    // An unknown module keeps the ports its edges name, so nothing is lost until it is fixed.
+    const inputs = new Set();
+    const outputs = new Set();
+    for (const edge of edges || []) {
+      const [from, fromPort] = splitEnd(edge && edge.from);
+      const [to, toPort] = splitEnd(edge && edge.to);
+      if (from === node.id) outputs.add(fromPort || "result");
+      if (to === node.id) inputs.add(toPort || "data");
+    }
+    return { inputs: [...inputs].map((name) => ({ name, many: true, optional: false })), outputs: [...outputs] };
+  }
+
+  load(doc) {
+    const dropped = [];
+    this.silently(() => {
+      this.editor.clear();
+      const byId = new Map();
+      for (const node of doc.nodes || []) {
+        if (!node || typeof node !== "object") continue;
+        byId.set(node.id, this.place(node, this.portsFor(node, doc.edges)));
+      }
+      for (const edge of doc.edges || []) {
+        const ends = this.resolve(edge, byId);
+        if (!ends) {
+          dropped.push(`${edge && edge.from} → ${edge && edge.to}`);
+          continue;
+        }
+        this.editor.addConnection(ends.source, ends.target, `output_${ends.out + 1}`, `input_${ends.in + 1}`);
+      }
+    });
+    return dropped;
+  }
+
+  resolve(edge, byId) {
+    if (!edge || typeof edge !== "object") return null;
+    const [from, fromPort] = splitEnd(edge.from);
+    const [to, toPort] = splitEnd(edge.to);
+    const source = byId.get(from);
+    const target = byId.get(to);
+    if (source === undefined || target === undefined) return null;
+    const outs = this.node(source).data.ports.outputs;
+    const ins = this.node(target).data.ports.inputs;
+    const required = ins.filter((p) => !p.optional);
+    const out = fromPort ? outs.indexOf(fromPort) : outs.length === 1 ? 0 : -1;
+    const inName = toPort || (required.length === 1 ? required[0].name : null);
+    const inIndex = ins.findIndex((p) => p.name === inName);
+    return out < 0 || inIndex < 0 ? null : { source, target, out, in: inIndex };
+  }
+
+  place(node, ports) {
+    const spec = this.modules().get(node.module);
+    const position = node.position || { x: 80, y: 80 };
+    const data = {
+      id: node.id,
+      module: node.module,
+      label: node.label || "",
+      params: node.params && typeof node.params === "object" ? node.params : {},
+      ports,
+    };
+    const kind = spec ? spec.kind : "unknown";
+    const html = `
+      <div class="node-box">
+        <div class="node-title"></div>
+        <div class="node-module">${escapeHtml(node.module)}</div>
+        <div class="node-status"></div>
+        <div class="node-problems"></div>
+      </div>`;
+    const dfId = this.editor.addNode(
+      node.module, ports.inputs.length, ports.outputs.length, position.x, position.y, `kind-${kind}`, data, html,
+    );
+    this.decorate(String(dfId));
+    return String(dfId);
+  }
+
+  decorate(dfId) {
+    const el = this.nodeElement(dfId);
+    const { data } = this.node(dfId);
+    el.dataset.nodeId = data.id;
+    el.dataset.module = data.module;
+    el.querySelector(".node-title").textContent = data.label || data.id;
+    el.querySelector(".node-title").title = data.label ? `${data.label} (${data.id})` : data.id;
+    el.querySelectorAll(".inputs .input").forEach((port, i) => {
+      const spec = data.ports.inputs[i];
+      port.dataset.port = spec.name;
+      port.title = `input '${spec.name}'${spec.many ? " (takes several edges)" : ""}${spec.optional ? " (optional)" : ""}`;
+    });
+    el.querySelectorAll(".outputs .output").forEach((port, i) => {
+      port.dataset.port = data.ports.outputs[i];
+      port.title = `output '${data.ports.outputs[i]}': drag to an input`;
+    });
+    const ports = Math.max(data.ports.inputs.length, data.ports.outputs.length);
+    el.style.minHeight = `${Math.max(64, ports * 30 + 10)}px`;
+  }
+
+  addModule(name, x, y) {
+    const id = freshId(name, this.nodeIds());
+    const node = { id, module: name, params: {}, position: { x, y } };
+    const dfId = this.silently(() => this.place(node, this.portsFor(node, [])));
+    this.select(dfId);
+    this.onChange("add");
+    return dfId;
+  }
+
+  select(dfId) {
+    this.element.querySelectorAll(".drawflow-node.selected").forEach((el) => el.classList.remove("selected"));
+    const el = dfId ? this.nodeElement(dfId) : null;
+    if (el) {
+      el.classList.add("selected");
+      this.editor.node_selected = el;
+      this.editor.first_click = el;
+    }
+    this.onSelect(dfId);
+  }
+
+  update(dfId, patch) {
+    const current = this.node(dfId).data;
+    this.editor.updateNodeDataFromId(dfId, { ...current, ...patch });
+    this.decorate(dfId);
+    this.onChange("edit");
+  }
+
+  remove(dfId) {
+    this.editor.removeNodeId(`node-${dfId}`);
+  }
+
+  toDoc(meta) {
+    const data = this.data();
+    const nodes = Object.keys(data).map((dfId) => {
+      const n = data[dfId];
+      const node = { id: n.data.id, module: n.data.module };
+      if (n.data.label) node.label = n.data.label;
+      node.params = n.data.params || {};
+      node.position = { x: Math.round(n.pos_x), y: Math.round(n.pos_y) };
+      return node;
+    });
+    const portsById = new Map(Object.values(data).map((n) => [n.data.id, n.data.ports]));
+    const edges = this.edges().map((e) => {
+      const outs = portsById.get(e.from).outputs;
+      const required = portsById.get(e.to).inputs.filter((p) => !p.optional);
+      const shortFrom = outs.length === 1;
+      const shortTo = required.length === 1 && required[0].name === e.toPort;
+      return { from: shortFrom ? e.from : `${e.from}.${e.fromPort}`, to: shortTo ? e.to : `${e.to}.${e.toPort}` };
+    });
+    const doc = { name: meta.name };
+    if (meta.description) doc.description = meta.description;
+    return { ...doc, nodes, edges };
+  }
+
+  setProblems(problems) {
+    const order = Object.keys(this.data());
+    const byNode = new Map();
+    for (const p of problems) {
+      if (!p.node) continue;
+      const indexed = /^nodes\[(\d+)\]$/.exec(p.node);
+      const dfId = indexed ? order[Number(indexed[1])] : this.dfIdOf(p.node);
+      if (dfId === undefined || dfId === null) continue;
+      byNode.set(dfId, [...(byNode.get(dfId) || []), p]);
+    }
+    for (const dfId of order) {
+      const el = this.nodeElement(dfId);
+      const mine = byNode.get(dfId) || [];
+      el.classList.toggle("has-problem", mine.length > 0);
+      const badge = el.querySelector(".node-problems");
+      const lines = mine.map((p) => `⚠ ${p.field ? `${p.field}: ` : ""}${p.message}`);
+      badge.textContent = lines.join("\n");
+      badge.title = lines.join("\n");
+    }
+    return byNode;
+  }
+
+  setRunState(nodes) {
+    for (const dfId of Object.keys(this.data())) {
+      const el = this.nodeElement(dfId);
+      el.classList.remove(...STATE_CLASSES);
+      const status = nodes ? nodes[this.node(dfId).data.id] : null;
+      const text = el.querySelector(".node-status");
+      if (!status) {
+        text.textContent = "";
+        continue;
+      }
+      el.classList.add(`state-${status.state}`);
+      const rows = status.row_count === null || status.row_count === undefined ? "" : ` ${status.row_count.toLocaleString()} rows`;
+      text.textContent = status.state === "succeeded" ? `✓${rows}` : STATE_TEXT[status.state];
+    }
+  }
+
+  // Zoom out (never in) and pan so that every node is visible.
+  fit(pad = 40) {
+    const nodes = Object.values(this.data());
+    if (!nodes.length) return;
+    const boxes = nodes.map((n) => {
+      const el = this.nodeElement(n.id);
+      return [n.pos_x, n.pos_y, n.pos_x + el.offsetWidth, n.pos_y + el.offsetHeight];
+    });
+    const [minX, minY] = [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1]))];
+    const [maxX, maxY] = [Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))];
+    const width = this.element.clientWidth - 2 * pad;
+    const height = this.element.clientHeight - 2 * pad;
+    const ed = this.editor;
+    const zoom = Math.max(ed.zoom_min, Math.min(1, width / (maxX - minX || 1), height / (maxY - minY || 1)));
+    // The canvas scales about its centre; place the box's corner at (pad, pad).
+    ed.zoom = zoom;
+    ed.zoom_last_value = zoom;
+    ed.canvas_x = pad - minX * zoom - (ed.precanvas.clientWidth / 2) * (1 - zoom);
+    ed.canvas_y = pad - minY * zoom - (ed.precanvas.clientHeight / 2) * (1 - zoom);
+    ed.precanvas.style.transform = `translate(${ed.canvas_x}px, ${ed.canvas_y}px) scale(${zoom})`;
+    ed.dispatch("zoom", zoom);
+  }
+
+  canvasPoint(clientX, clientY) {
+    const rect = this.editor.precanvas.getBoundingClientRect();
+    return { x: (clientX - rect.x) / this.editor.zoom, y: (clientY - rect.y) / this.editor.zoom };
+  }
+
+  visibleCenter() {
+    const rect = this.element.getBoundingClientRect();
+    const point = this.canvasPoint(rect.x + rect.width / 2, rect.y + rect.height / 3);
+    return { x: point.x - 80, y: point.y - 30 };
+  }
+}

@@ -1,0 +1,147 @@
+// The right-hand panel: the selected node (id, label, params form, upload, last run) or the flowchart.
+
+import { ID_PATTERN } from "./rules.js";
+import { paramsForm } from "./schema_form.js";
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "text") node.textContent = value;
+    else if (key === "className") node.className = value;
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  node.append(...children.filter(Boolean));
+  return node;
+}
+
+function textField(id, label, value, { placeholder, onCommit, help }) {
+  const input = el("input", { id, type: "text", placeholder, spellcheck: "false" });
+  input.value = value || "";
+  input.addEventListener("change", () => onCommit(input.value.trim(), input));
+  return el("div", { className: "param" }, el("label", { for: id, className: "param-label", text: label }), input, help ? el("small", { className: "help", text: help }) : null);
+}
+
+export function problemList(problems) {
+  if (!problems.length) return null;
+  const list = el("ul", { className: "node-problem-list" });
+  for (const p of problems) list.append(el("li", { text: `${p.field ? `${p.field}: ` : ""}${p.message}` }));
+  return list;
+}
+
+// node: {id, module, label, params}; spec: module description or undefined; handlers from main.js.
+export function nodeInspector(node, spec, problems, handlers) {
+  const panel = el("div", { className: "inspector-node", "data-node": node.id });
+  panel.append(el("h2", { text: node.label || node.id }));
+  panel.append(
+    el(
+      "p",
+      { className: "module-line" },
+      el("code", { text: node.module }),
+      el("span", { text: spec ? ` — ${spec.description}` : " — unknown module (not registered)" }),
+    ),
+  );
+  const issues = problemList(problems);
+  if (issues) panel.append(issues);
+  panel.append(
+    textField("node-id", "Node id", node.id, {
+      help: "Unique in the flowchart: letters, digits and _.",
+      onCommit: (value, input) => {
+        const refusal = !ID_PATTERN.test(value)
+          ? `'${value}' is not a valid node id: use letters, digits and _, not starting with a digit`
+          : handlers.idTaken(value)
+            ? `another node is called '${value}' already`
+            : null;
+        if (refusal) {
+          input.value = node.id;
+          handlers.refuse(refusal);
+        } else handlers.update({ id: value });
+      },
+    }),
+  );
+  panel.append(textField("node-label", "Label", node.label, { placeholder: "display name (any text)", onCommit: (v) => handlers.update({ label: v }) }));
+
+  if (spec) {
+    panel.append(el("h3", { text: "Params" }));
+    if (spec.kind === "source") panel.append(uploadBox(handlers));
+    panel.append(paramsForm(spec.params_schema, node.params || {}, { columns: [], onChange: (params) => handlers.update({ params }) }));
+  }
+  panel.append(rawParams(node.params || {}, handlers));
+  panel.append(el("section", { className: "run-preview", id: "run-preview" }));
+  const remove = el("button", { type: "button", className: "danger", text: "Delete node" });
+  remove.addEventListener("click", handlers.remove);
+  panel.append(remove);
+  return panel;
+}
+
+function uploadBox(handlers) {
+  const input = el("input", { type: "file", id: "upload-input", accept: ".csv,.tsv,.txt,.json,.jsonl,.xlsx,.xls,.parquet,.feather,.arrow" });
+  input.addEventListener("change", () => {
+    if (input.files && input.files[0]) handlers.upload(input.files[0]);
+  });
+  return el(
+    "div",
+    { className: "upload-box" },
+    el("label", { for: "upload-input", className: "param-label", text: "Upload a data file" }),
+    input,
+    el("small", { className: "help", text: "Stored under uploads/ in the data root and set as this node's path." }),
+  );
+}
+
+function rawParams(params, handlers) {
+  const details = el("details", { className: "raw-params" }, el("summary", { text: "Params as JSON" }));
+  const area = el("textarea", { rows: 6, spellcheck: "false", id: "raw-params" });
+  area.value = JSON.stringify(params, null, 2);
+  const error = el("small", { className: "field-error" });
+  area.addEventListener("change", () => {
+    try {
+      const parsed = JSON.parse(area.value || "{}");
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("params are a JSON object");
+      error.textContent = "";
+      handlers.update({ params: parsed });
+    } catch (e) {
+      error.textContent = e.message;
+    }
+  });
+  details.append(area, error);
+  return details;
+}
+
+export function runPreview(container, preview, runUrl) {
+  container.replaceChildren();
+  container.append(el("h3", { text: "Last run" }));
+  const state = el("p", { className: `state-line state-${preview.state}`, text: preview.state.replace("_", " ") });
+  container.append(state);
+  if (preview.error) container.append(el("pre", { className: "node-error", text: preview.error }));
+  for (const output of preview.outputs) {
+    const rows = output.row_count === null ? "?" : output.row_count.toLocaleString();
+    container.append(
+      el("p", { className: "output-line" }, el("strong", { text: output.port }), el("span", { className: "row-count", text: ` ${rows} rows` }), el("span", { text: ` · ${output.columns.length} columns` })),
+    );
+    if (output.header.length) container.append(previewTable(output));
+    if (output.note) container.append(el("p", { className: "muted", text: output.note }));
+  }
+  if (runUrl) container.append(el("a", { href: runUrl, target: "_blank", rel: "noopener", text: "Open the run in Dagster ↗" }));
+}
+
+function previewTable(output) {
+  const types = new Map(output.columns.map((c) => [c.name, c.type]));
+  const head = el("tr", {}, ...output.header.map((h) => el("th", { text: h, title: types.get(h) || "" })));
+  const body = output.rows.map((row) => el("tr", {}, ...row.map((cell) => el("td", { text: cell }))));
+  return el("div", { className: "table-wrap" }, el("table", { className: "preview" }, el("thead", {}, head), el("tbody", {}, ...body)));
+}
+
+export function flowchartInspector(meta, summary, handlers) {
+  const panel = el("div", { className: "inspector-flowchart" });
+  panel.append(el("h2", { text: "Flowchart" }));
+  panel.append(textField("flowchart-description", "Description", meta.description, { placeholder: "free text", onCommit: handlers.describe }));
+  panel.append(el("p", { className: "muted", text: summary }));
+  panel.append(
+    el(
+      "p",
+      { className: "help" },
+      el("span", { text: "Select a node to edit its params. Delete: select and press Del, or right-click. Pan: drag the background. Zoom: Ctrl+wheel." }),
+    ),
+  );
+  return panel;
+}
