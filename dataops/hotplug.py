@@ -45,7 +45,7 @@ def graphql(url: str, query: str, variables: dict[str, Any] | None = None, timeo
         headers={"Content-Type": "application/json"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - a configured http URL
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             body = json.loads(response.read())
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         raise DataOpsError(f"cannot reach the Dagster UI at {url}: {exc}") from exc

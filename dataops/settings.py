@@ -6,7 +6,7 @@ import functools
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,17 +21,57 @@ class Settings(BaseSettings):
     storage_root: str | None = Field(
         None, description="Intermediates (any fsspec URL); default under $DAGSTER_HOME or .dataops/."
     )
-    ui_url: str = Field("http://127.0.0.1:3000", description="Dagster UI base URL, for links in notifications.")
+    dagster_url: str = Field(
+        "http://127.0.0.1:3000", description="Dagster webserver (UI and GraphQL): links, reloads, launches."
+    )
+    editor_host: str = Field("127.0.0.1", description="Interface the editor binds to.")
+    editor_port: int = Field(3001, ge=0, le=65535, description="Port of the editor.")
+    editor_token: SecretStr | None = Field(
+        None, description="Required in X-DataOps-Token when set; mandatory on a non-loopback host."
+    )
+    editor_max_upload_mb: float = Field(200, gt=0, description="Largest accepted upload, in MiB.")
     sensor_interval: int = Field(5, ge=1, description="Seconds between checks of watched folders.")
     settle_seconds: float = Field(
         2.0, ge=0, description="A watched file unchanged this long (or across two checks) is complete."
     )
     step_timeout: float | None = Field(3600.0, gt=0, description="Default time limit per node, in seconds.")
     notify_attempts: int = Field(3, ge=1, le=10, description="Delivery attempts per notification.")
+    postgres_url: SecretStr | None = Field(
+        None, description="postgresql:// URL of the instance database; set, `dataops` uses the deploy/ instance."
+    )
+    max_concurrent_runs: int = Field(4, ge=-1, description="Runs in progress at once (-1: no limit; deploy/ only).")
+    celery_broker: SecretStr = Field(
+        SecretStr("pyamqp://guest@127.0.0.1:5672//"), description="Celery broker URL for `executor: celery`."
+    )
+    celery_backend: SecretStr = Field(SecretStr("rpc://"), description="Celery result backend URL.")
+    celery_queue: str = Field("dagster", min_length=1, description="Celery queue the steps go to and workers read.")
+
+    @field_validator("postgres_url")
+    @classmethod
+    def _postgresql_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgresql+psycopg2://")):
+            raise ValueError("must be a postgresql:// URL, e.g. postgresql://dagster:secret@db-host:5432/dagster")
+        return value
 
     @property
     def data_root_resolved(self) -> Path:
         return self.data_root.expanduser().resolve()
+
+    @property
+    def dagster_base(self) -> str:
+        return self.dagster_url.rstrip("/")
+
+    @property
+    def editor_url(self) -> str:
+        host = f"[{self.editor_host}]" if ":" in self.editor_host else self.editor_host
+        return f"http://{host}:{self.editor_port}"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.editor_max_upload_mb * 1024 * 1024)
+
+    def token(self) -> str | None:
+        return self.editor_token.get_secret_value() if self.editor_token else None
 
     @property
     def storage_url(self) -> str:

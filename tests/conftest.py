@@ -21,7 +21,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     The DATAOPS_* variables point into it, so nothing a test does touches the repository.
     """
     data = tmp_path / "data"
-    shutil.copytree(PROJECT / "data", data, ignore=shutil.ignore_patterns("out"))
+    shutil.copytree(PROJECT / "data", data, ignore=shutil.ignore_patterns("out", "inbox"))
     for sub in ("flowcharts", "plugins", "dagster_home"):
         (tmp_path / sub).mkdir()
     (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")

@@ -28,9 +28,8 @@ from dataops.editor.dagster_client import DagsterClient
 from dataops.editor.http import ApiError, error_response
 from dataops.editor.openapi import openapi_document
 from dataops.editor.security import GuardMiddleware
-from dataops.editor.settings import EditorSettings
 from dataops.errors import DataOpsError
-from dataops.settings import get_settings
+from dataops.settings import Settings, get_settings
 from module_library.discovery import discover
 
 STATIC = Path(__file__).parent / "static"
@@ -47,9 +46,9 @@ ENDPOINTS = [
 log = logging.getLogger("dataops.editor")
 
 
-def make_app(settings: EditorSettings | None = None) -> Starlette:
+def make_app(settings: Settings | None = None) -> Starlette:
     """The editor's ASGI app; modules are discovered once here and again on every palette request."""
-    settings = settings or EditorSettings()
+    settings = settings or get_settings()
     discover(get_settings().plugins)
     document = openapi_document(ENDPOINTS, title="DataOps flowchart editor API", version="1")
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 
 from dataops.editor.dagster_client import DagsterClient
-from dataops.editor.settings import EditorSettings
 from dataops.settings import Settings, get_settings
 
 
@@ -16,7 +15,7 @@ from dataops.settings import Settings, get_settings
 class EditorContext:
     """Shared by the handlers of one app; `registry_lock` keeps discovery and validation apart."""
 
-    settings: EditorSettings
+    settings: Settings
     dagster: DagsterClient
     registry_lock: threading.Lock = field(default_factory=threading.Lock)
 

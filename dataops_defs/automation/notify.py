@@ -79,7 +79,7 @@ def compose(instance: dg.DagsterInstance, run: dg.DagsterRun, flowchart: ValidFl
     lines = [
         f"Flowchart: {flowchart.name}",
         f"Run: {run.run_id}",
-        f"Link: {settings.ui_url.rstrip('/')}/runs/{run.run_id}",
+        f"Link: {settings.dagster_base}/runs/{run.run_id}",
         f"Duration: {duration:.1f} s",
     ]
     if source_file := run.tags.get("dataops/file"):

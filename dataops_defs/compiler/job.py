@@ -6,6 +6,7 @@ from collections import defaultdict
 
 import dagster as dg
 
+from dataops.settings import get_settings
 from dataops.spec import ValidFlowchart
 from dataops_defs.compiler.op import FLOWCHART_TAG, make_node_op, op_name
 
@@ -37,11 +38,41 @@ def make_flowchart_job(flowchart: ValidFlowchart) -> dg.JobDefinition:
         name=flowchart.name,
         node_defs=list(ops.values()),
         dependencies=dict(dependencies),
-        description=flowchart.spec.description,
+        description=_description(flowchart),
     )
     return graph.to_job(
         config=default_run_config(flowchart),
-        executor_def=dg.in_process_executor,
+        executor_def=executor_for(flowchart.spec.executor),
         tags={FLOWCHART_TAG: flowchart.name},
         metadata={"file": flowchart.file or "", "nodes": len(ops)},
     )
+
+
+def _description(flowchart: ValidFlowchart) -> str:
+    """The flowchart's own description, then where to edit it (the UI renders the link)."""
+    link = f"{get_settings().editor_url}/?flowchart={flowchart.name}"
+    return f"{flowchart.spec.description or flowchart.name}\n\n[Open in the DataOps editor]({link})"
+
+
+def executor_for(name: str) -> dg.ExecutorDefinition:
+    """The executor a flowchart's `executor:` key names.
+
+    `multiprocess` runs each node in its own process, independent branches in parallel; `celery`
+    sends each node to the Celery workers listening on the configured broker and queue. Both hand
+    data over through the IO manager's storage, which every process (every machine) must reach.
+    """
+    if name == "multiprocess":
+        return dg.multiprocess_executor
+    if name == "celery":
+        from dagster_celery import celery_executor  # only flowcharts on Celery pay for importing it
+
+        settings = get_settings()
+        return celery_executor.configured(
+            {
+                "broker": settings.celery_broker.get_secret_value(),
+                "backend": settings.celery_backend.get_secret_value(),
+                "config_source": {"task_default_queue": settings.celery_queue},
+            },
+            name="celery",
+        )
+    return dg.in_process_executor

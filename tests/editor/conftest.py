@@ -9,19 +9,19 @@ import pytest
 from starlette.testclient import TestClient
 
 from dataops.editor.app import make_app
-from dataops.editor.settings import EditorSettings
+from dataops.settings import Settings
 from tests.support.dagster_server import free_port
 
 ORIGIN = {"Origin": "http://testserver"}
 
 
 @pytest.fixture
-def settings(workspace: Path) -> EditorSettings:
-    return EditorSettings(dagster_url=f"http://127.0.0.1:{free_port()}", editor_max_upload_mb=1)
+def settings(workspace: Path) -> Settings:
+    return Settings(dagster_url=f"http://127.0.0.1:{free_port()}", editor_max_upload_mb=1)
 
 
 @pytest.fixture
-def client(settings: EditorSettings) -> Iterator[TestClient]:
+def client(settings: Settings) -> Iterator[TestClient]:
     """Same-origin by default (as the page's own requests are); pass other headers to test refusals."""
     with TestClient(make_app(settings), headers=ORIGIN, raise_server_exceptions=False) as test_client:
         yield test_client

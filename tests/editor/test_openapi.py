@@ -16,13 +16,13 @@ from schemathesis.checks import (
 from starlette.testclient import TestClient
 
 from dataops.editor.app import ENDPOINTS, make_app
-from dataops.editor.settings import EditorSettings
+from dataops.settings import Settings
 from tests.support.dagster_server import free_port
 
 
 @pytest.fixture
 def api_schema(workspace: Path):
-    app = make_app(EditorSettings(dagster_url=f"http://127.0.0.1:{free_port()}", editor_max_upload_mb=1))
+    app = make_app(Settings(dagster_url=f"http://127.0.0.1:{free_port()}", editor_max_upload_mb=1))
     return schemathesis.openapi.from_asgi("/api/openapi.json", app)
 
 

@@ -6,7 +6,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from dataops.editor.app import make_app
-from dataops.editor.settings import EditorSettings, is_loopback
+from dataops.editor.settings import is_loopback
+from dataops.settings import Settings
 
 DOCUMENT = {"name": "small", "nodes": [{"id": "a", "module": "read_csv", "params": {"path": "sales.csv"}}]}
 
@@ -21,7 +22,7 @@ DOCUMENT = {"name": "small", "nodes": [{"id": "a", "module": "read_csv", "params
         {"Origin": "http://testserver.evil.example"},
     ],
 )
-def test_cross_origin_writes_are_refused(settings: EditorSettings, headers: dict[str, str]) -> None:
+def test_cross_origin_writes_are_refused(settings: Settings, headers: dict[str, str]) -> None:
     with TestClient(make_app(settings), headers=headers) as bare:
         for method, path in [
             ("PUT", "/api/flowcharts/small"),
@@ -37,19 +38,19 @@ def test_cross_origin_writes_are_refused(settings: EditorSettings, headers: dict
         assert upload.status_code == 403
 
 
-def test_a_same_origin_referer_is_enough(settings: EditorSettings) -> None:
+def test_a_same_origin_referer_is_enough(settings: Settings) -> None:
     with TestClient(make_app(settings), headers={"Referer": "http://testserver/?flowchart=x"}) as client:
         assert client.post("/api/validate", json=DOCUMENT).status_code == 200
 
 
-def test_reads_need_no_origin(settings: EditorSettings) -> None:
+def test_reads_need_no_origin(settings: Settings) -> None:
     with TestClient(make_app(settings)) as bare:
         assert bare.get("/api/modules").status_code == 200
         assert bare.get("/api/flowcharts").status_code == 200
 
 
 def test_with_a_token_every_api_request_needs_it(workspace) -> None:
-    settings = EditorSettings(editor_token="s3cret", editor_host="0.0.0.0", dagster_url="http://127.0.0.1:9")
+    settings = Settings(editor_token="s3cret", editor_host="0.0.0.0", dagster_url="http://127.0.0.1:9")
     with TestClient(make_app(settings), headers={"Origin": "http://testserver"}) as client:
         assert client.get("/api/modules").status_code == 401
         assert client.get("/api/modules", headers={"X-DataOps-Token": "wrong"}).status_code == 401
@@ -70,7 +71,7 @@ def test_an_oversized_json_body_is_413(client: TestClient) -> None:
 
 
 def test_the_token_is_masked_in_settings(workspace) -> None:
-    settings = EditorSettings(editor_token="s3cret")
+    settings = Settings(editor_token="s3cret")
     assert "s3cret" not in repr(settings)
     assert settings.token() == "s3cret"
 

@@ -73,7 +73,7 @@ def test_a_replaced_file_runs_again(workspace: Path) -> None:
 def test_a_file_still_being_written_waits_for_the_next_tick(workspace: Path) -> None:
     definition = sensor()
     file = workspace / "data" / "inbox" / "growing.csv"
-    file.parent.mkdir(parents=True)
+    file.parent.mkdir(parents=True, exist_ok=True)
     file.write_text("a,b\n")
     requests, cursor, skip = tick(definition, None)
     assert requests == [] and skip == "1 file(s) still being written"
@@ -98,7 +98,7 @@ def test_a_burst_of_100_files_launches_100_runs_once(workspace: Path) -> None:
 def test_files_outside_the_pattern_or_linked_out_are_ignored(workspace: Path, tmp_path_factory) -> None:
     outside = settled(tmp_path_factory.mktemp("outside") / "secret.csv")
     inbox = workspace / "data" / "inbox"
-    inbox.mkdir(parents=True)
+    inbox.mkdir(parents=True, exist_ok=True)
     os.symlink(outside, inbox / "link.csv")
     settled(inbox / "notes.txt")
     requests, _, _ = tick(sensor(), None)
