@@ -121,4 +121,4 @@ def test_input_file_is_never_modified(tmp_path: Path) -> None:
 def test_short_gbk_files_are_not_mistaken_for_utf16_or_utf8(tmp_path: Path, text: str) -> None:
     (tmp_path / "f.csv").write_bytes(text.encode("gbk"))
     frame = read(tmp_path, "f.csv")
-    assert list(frame.columns)[0] == text.split(",")[0].strip()
+    assert frame.columns[0] == text.split(",")[0].strip()
