@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+PSYCOPG2 = "postgresql+psycopg2://"
+
 
 class Settings(BaseSettings):
     """Where flowcharts, plugins, data and intermediates live (`DATAOPS_*` variables)."""
@@ -35,11 +37,15 @@ class Settings(BaseSettings):
         2.0, ge=0, description="A watched file unchanged this long (or across two checks) is complete."
     )
     step_timeout: float | None = Field(3600.0, gt=0, description="Default time limit per node, in seconds.")
+    projection: bool = Field(
+        True, description="Read only the columns downstream nodes need; off reads every column (for comparisons)."
+    )
     notify_attempts: int = Field(3, ge=1, le=10, description="Delivery attempts per notification.")
     postgres_url: SecretStr | None = Field(
         None, description="postgresql:// URL of the instance database; set, `dataops` uses the deploy/ instance."
     )
     max_concurrent_runs: int = Field(4, ge=-1, description="Runs in progress at once (-1: no limit; deploy/ only).")
+    runs_per_flowchart: int = Field(2, ge=1, description="Runs of one flowchart in progress at once (deploy/ only).")
     celery_broker: SecretStr = Field(
         SecretStr("pyamqp://guest@127.0.0.1:5672//"), description="Celery broker URL for `executor: celery`."
     )
@@ -49,9 +55,21 @@ class Settings(BaseSettings):
     @field_validator("postgres_url")
     @classmethod
     def _postgresql_scheme(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgresql+psycopg2://")):
+        if value is not None and not value.get_secret_value().startswith(("postgresql://", PSYCOPG2)):
             raise ValueError("must be a postgresql:// URL, e.g. postgresql://dagster:secret@db-host:5432/dagster")
         return value
+
+    @property
+    def dagster_postgres_url(self) -> str | None:
+        """The instance database URL with the psycopg2 driver named, as dagster-postgres needs it.
+
+        SQLAlchemy 2.1 reads a plain postgresql:// as psycopg 3, whose server-side parameters
+        break dagster-postgres's event log writes.
+        """
+        if self.postgres_url is None:
+            return None
+        url = self.postgres_url.get_secret_value()
+        return url if url.startswith(PSYCOPG2) else PSYCOPG2 + url.removeprefix("postgresql://")
 
     @property
     def data_root_resolved(self) -> Path:

@@ -1,6 +1,7 @@
-"""`dataops dev`: `dagster dev` on this project, with the project root as DAGSTER_HOME by default,
-the flowchart editor beside it, and a watcher that reloads the code location when flowcharts or
-plugin modules change; Ctrl-C stops them all."""
+"""`dataops dev`: `dagster dev` on this project, with the project root as DAGSTER_HOME by default
+(deploy/ when DATAOPS_POSTGRES_URL is set, see `dataops.cli.instance`), the flowchart editor
+beside it, and a watcher that reloads the code location when flowcharts or plugin modules
+change; Ctrl-C stops them all."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dataops.cli.instance import instance_env
 from dataops.hotplug import start_watcher
 from dataops.settings import get_settings
 
 
 def start_dev(extra: list[str]) -> int:
     env = dict(os.environ)
-    env.setdefault("DAGSTER_HOME", str(Path.cwd()))
+    env.update(instance_env(get_settings(), Path.cwd()))
     env.setdefault("DATAOPS_DAGSTER_URL", _dagster_url(extra))
     command = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", *extra]
     editor = subprocess.Popen([sys.executable, "-m", "dataops.cli.main", "editor"], env=env)

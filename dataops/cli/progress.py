@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import click
@@ -28,19 +27,19 @@ class Progress:
         node = event.step_key.removeprefix(self.prefix)
         kind = event.event_type_value
         if kind == "STEP_START":
-            self.started[node] = time.perf_counter()
+            self.started[node] = entry.timestamp
         elif kind in ("HANDLED_OUTPUT", "ASSET_MATERIALIZATION"):
             self.shape.setdefault(node, _shape(event))
         elif kind == "STEP_SUCCESS":
-            self._line("✓", node, self.shape.get(node, ""))
+            self._line("✓", node, self.shape.get(node, ""), entry.timestamp)
         elif kind == "STEP_FAILURE":
             message = _failure_message(event)
-            self._line("✗", node, "failed")
+            self._line("✗", node, "failed", entry.timestamp)
             module = self.flowchart.modules[node].name if node in self.flowchart.modules else "?"
             self.failures.append(f"  failing node: {node} ({module})\n  {message}")
 
-    def _line(self, mark: str, node: str, detail: str) -> None:
-        seconds = time.perf_counter() - self.started.get(node, time.perf_counter())
+    def _line(self, mark: str, node: str, detail: str, at: float) -> None:
+        seconds = at - self.started.get(node, at)
         module = self.flowchart.modules[node].name if node in self.flowchart.modules else ""
         click.echo(f"  {mark} {node:<{self.width}}  {module:<16} {detail:<28} {seconds:6.2f} s")
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +55,10 @@ def parse_overrides(flowchart: ValidFlowchart, overrides: list[str]) -> dict[str
 
 
 def run_file(file: Path, overrides: list[str]) -> int:
-    os.environ.setdefault("DAGSTER_HOME", str(Path.cwd()))
+    from dataops.cli.instance import instance_env
+
     settings = get_settings()
+    os.environ.update(instance_env(settings, Path.cwd()))
     for problem in discover(settings.plugins):
         click.echo(f"warning: plugin {problem}", err=True)
     if not file.is_file():
@@ -75,34 +80,71 @@ def run_file(file: Path, overrides: list[str]) -> int:
 def _execute(flowchart: ValidFlowchart, merged: dict[str, dict[str, Any]]) -> int:
     import dagster as dg
 
-    from dataops.cli.progress import Progress
-    from dataops_defs.compiler import default_run_config, make_flowchart_job, op_name
-    from dataops_defs.resources import make_resources
+    # What `dg.execute_job` does, with the run created here so its id is known before it starts.
+    from dagster._core.execution.api import execute_run
 
-    job = make_flowchart_job(flowchart)
+    from dataops.cli.progress import Progress
+    from dataops_defs.compiler import default_run_config, op_name
+    from dataops_defs.standalone import reconstructable_job
+
+    # Reconstructable, so the multiprocess and Celery executors can rebuild it in their processes.
+    recon = reconstructable_job(flowchart)
+    job = recon.get_definition()
     run_config = default_run_config(flowchart)
     for node, params in merged.items():
         run_config["ops"][op_name(flowchart.name, node)]["config"] = params
     run_config["loggers"] = {"console": {"config": {"log_level": "CRITICAL"}}}
     instance = dg.DagsterInstance.get()
-    run_id = str(uuid.uuid4())
-    progress = Progress(flowchart)
-    instance.add_event_listener(run_id, progress.on_event)
-    click.echo(f"▶ {flowchart.name}  run {run_id}  ({flowchart.file})")
-    started = time.perf_counter()
-    result = job.execute_in_process(
+    run = instance.create_run_for_job(
+        job_def=job,
+        run_id=str(uuid.uuid4()),
         run_config=run_config,
-        instance=instance,
-        run_id=run_id,
-        raise_on_error=False,
-        resources=make_resources(get_settings()),
-        tags={"dataops/source": "cli"},
+        tags={**job.run_tags, "dataops/source": "cli"},
+        job_code_origin=recon.get_python_origin(),
     )
+    progress = Progress(flowchart)
+    click.echo(f"▶ {flowchart.name}  run {run.run_id}  ({flowchart.file})")
+    started = time.perf_counter()
+    with _following(instance, run.run_id, progress.on_event):
+        result = execute_run(recon, run, instance, raise_on_error=False)
     elapsed = time.perf_counter() - started
     if result.success:
-        click.echo(f"✓ {flowchart.name} succeeded in {elapsed:.1f} s (run {run_id})")
+        click.echo(f"✓ {flowchart.name} succeeded in {elapsed:.1f} s (run {run.run_id})")
         return 0
-    click.echo(f"✗ {flowchart.name} failed in {elapsed:.1f} s (run {run_id})", err=True)
+    click.echo(f"✗ {flowchart.name} failed in {elapsed:.1f} s (run {run.run_id})", err=True)
     for line in progress.failures:
         click.echo(line, err=True)
     return 1
+
+
+@contextmanager
+def _following(instance: Any, run_id: str, on_event: Callable[[Any], None], interval: float = 0.2) -> Iterator[None]:
+    """Feed the run's stored events to `on_event` in order while the block runs, and the rest after it.
+
+    Read from the instance's storage, because with the multiprocess and Celery executors the
+    nodes run, and log their events, in other processes.
+    """
+    cursor: list[str | None] = [None]
+    done = threading.Event()
+
+    def drain() -> None:
+        while True:
+            batch = instance.get_records_for_run(run_id, cursor=cursor[0], limit=1000)
+            for record in batch.records:
+                on_event(record.event_log_entry)
+            cursor[0] = batch.cursor
+            if not batch.has_more:
+                return
+
+    def follow() -> None:
+        while not done.wait(interval):
+            drain()
+
+    thread = threading.Thread(target=follow, name="dataops-run-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        drain()

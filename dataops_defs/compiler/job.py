@@ -62,7 +62,9 @@ def executor_for(name: str) -> dg.ExecutorDefinition:
     data over through the IO manager's storage, which every process (every machine) must reach.
     """
     if name == "multiprocess":
-        return dg.multiprocess_executor
+        # Each node's process forks from a server that imported the code once, instead of a fresh
+        # interpreter importing Dagster, pandas and the modules again (measured: 3x faster, docs/deploy.md).
+        return dg.multiprocess_executor.configured({"start_method": {"forkserver": {}}}, name="multiprocess")
     if name == "celery":
         from dagster_celery import celery_executor  # only flowcharts on Celery pay for importing it
 
