@@ -8,6 +8,12 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from dataops.errors import AdapterError
+
+# Arrow IPC, the hand-over between nodes, refuses deeper types; pandas' conversion crashes the
+# process on a few thousand levels.
+MAX_NESTING = 60
+
 _NULLABLE = {
     pa.int8(): pd.Int8Dtype(),
     pa.int16(): pd.Int16Dtype(),
@@ -23,6 +29,11 @@ _NULLABLE = {
 
 def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
     """Convert a table read from a file; columns whose ints or bools have nulls get nullable dtypes."""
+    for field in table.schema:
+        if _nesting(field.type) > MAX_NESTING:
+            raise AdapterError(
+                f"column '{field.name}' nests lists or records more than {MAX_NESTING} levels deep; flatten it first"
+            )
     frame = table.to_pandas(date_as_object=False)  # dates as datetime64, not Python objects
     for index, column in enumerate(table.columns):
         if column.null_count and column.type in _NULLABLE:
@@ -45,8 +56,18 @@ def column_to_arrow(values: pd.Series | Sequence[Any]) -> pa.Array:
     """One column as Arrow, its type inferred by pyarrow; mixed values fall back to their text."""
     try:
         return pa.array(values, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # OverflowError: an integer beyond int64
         return pa.array([None if _missing(v) else v if isinstance(v, str) else str(v) for v in values], pa.string())
+
+
+def _nesting(kind: pa.DataType) -> int:
+    """How deep lists and structs nest in a type (iteratively: a crafted file may nest thousands deep)."""
+    deepest, pending = 0, [(kind, 0)]
+    while pending:
+        kind, depth = pending.pop()
+        deepest = max(deepest, depth)
+        pending.extend((kind.field(i).type, depth + 1) for i in range(kind.num_fields))
+    return deepest
 
 
 def _missing(value: Any) -> bool:

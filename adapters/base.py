@@ -35,7 +35,7 @@ class Adapter(ABC):
         location = self.locate(params, root, where)
         self._check_readable(location, where)
         try:
-            return self._read(location, params, columns)
+            return unique_columns(self._read(location, params, columns))
         except DataOpsError as exc:
             raise exc.located(where) from exc.__cause__
         except Exception as exc:
@@ -101,6 +101,23 @@ class FileAdapter(Adapter):
 
     def _describe(self, location: Path) -> str:
         return f"{self.format} file '{location}'"
+
+
+def unique_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Names every column can be referred to by: a blank one becomes column_<n> (its position, as
+    in a file without header), a repeated one gets .1, .2 (as pandas names them in Excel sheets)."""
+    names = [str(name) if str(name).strip() else f"column_{i}" for i, name in enumerate(frame.columns, start=1)]
+    taken, seen, unique = set(names), set(), []
+    for name in names:
+        if name in seen:
+            suffix = 1
+            while f"{name}.{suffix}" in taken:
+                suffix += 1
+            name = f"{name}.{suffix}"
+            taken.add(name)
+        seen.add(name)
+        unique.append(name)
+    return frame if unique == list(frame.columns) else frame.set_axis(unique, axis=1)
 
 
 def reason(exc: BaseException) -> str:

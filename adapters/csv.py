@@ -1,4 +1,4 @@
-"""CSV: pyarrow's multi-threaded reader (column projection included), pandas' writer."""
+"""CSV: pyarrow's readers (threaded, or streaming for a narrow projection), pandas' writer."""
 
 from __future__ import annotations
 
@@ -19,6 +19,16 @@ from adapters.registry import register_adapter
 from adapters.text_sniff import detect_encoding, read_sample, sniff_delimiter
 from dataops.errors import AdapterError
 
+# Benchmark 7 (docs/benchmarks.md): pyarrow's threaded reader parses on every core but holds the
+# whole file and its parsed cells meanwhile (about 3x the file at peak); the streaming reader holds
+# a few blocks and parses on one core. A projection keeping few columns of a wide file makes a
+# small table, so there the threaded reader's buffers would be the run's peak memory (benchmark 4):
+# below half of the columns, stream. Blocks: 16 MiB is the threaded reader's fastest on 2 cores;
+# streaming, 4 MiB blocks peak at half the memory of 16 MiB ones at the same speed.
+BLOCK_BYTES = 1 << 24
+STREAM_BLOCK_BYTES = 1 << 22
+STREAM_BELOW = 0.5
+
 
 class CsvAdapter(FileAdapter):
     format = "csv"
@@ -36,15 +46,24 @@ class CsvAdapter(FileAdapter):
         # pyarrow decodes UTF-8 natively; any other codec goes through a Python transcoder.
         native = "utf8" if codecs.lookup(encoding).name == "utf-8" else encoding
         try:
-            table = pacsv.read_csv(
-                path,
-                read_options=pacsv.ReadOptions(encoding=native, column_names=names, block_size=1 << 24),
-                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-                convert_options=pacsv.ConvertOptions(
-                    include_columns=selected,
-                    strings_can_be_null=True,
-                ),
-            )
+            options = {
+                "parse_options": pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+                "convert_options": pacsv.ConvertOptions(include_columns=selected, strings_can_be_null=True),
+            }
+            few = selected is not None and len(selected) < STREAM_BELOW * len(header)
+            table = None
+            if few:
+                streaming = pacsv.ReadOptions(encoding=native, column_names=names, block_size=STREAM_BLOCK_BYTES)
+                table = _read_streaming(path, {**options, "read_options": streaming})
+            if table is None:
+                threaded = pacsv.ReadOptions(encoding=native, column_names=names, block_size=BLOCK_BYTES)
+                table = pacsv.read_csv(path, **options, read_options=threaded)
+            undecoded = [field.name for field in table.schema if pa.types.is_binary(field.type)]
+            if undecoded:  # pyarrow keeps a column that is not valid UTF-8 as bytes, silently
+                raise AdapterError(
+                    f"{self._describe(path)} is not valid {encoding} text (column '{undecoded[0]}'); set 'encoding' "
+                    "(e.g. gbk, gb18030, utf-8)"
+                )
             return arrow_to_pandas(table)
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             if "UTF8" in str(exc) or isinstance(exc, UnicodeDecodeError):
@@ -61,6 +80,22 @@ class CsvAdapter(FileAdapter):
             raise AdapterError(
                 f"the text {bad!r} cannot be written in {params.encoding}; use encoding utf-8 or gb18030"
             ) from exc
+
+
+def _read_streaming(path: Path, options: dict[str, Any]) -> pa.Table | None:
+    """One block at a time; None when a later block does not fit the types the first one gave.
+
+    The streaming reader infers each column's type from the first block only, the threaded one
+    from all of them (an integer column with a decimal further down becomes double): on such a
+    conversion error the caller reads again with the threaded reader, so the result never depends
+    on which reader ran.
+    """
+    try:
+        return pacsv.open_csv(path, **options).read_all()
+    except pa.ArrowInvalid as exc:
+        if "conversion error" in str(exc):
+            return None
+        raise
 
 
 def _decode(sample: bytes, encoding: str) -> str:

@@ -14,12 +14,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 
-from adapters.arrow_convert import arrow_to_pandas, column_to_arrow
+from adapters.arrow_convert import MAX_NESTING, arrow_to_pandas, column_to_arrow
 from adapters.base import FileAdapter
 from adapters.projection import projection
 from adapters.registry import register_adapter
@@ -27,6 +28,9 @@ from dataops.errors import AdapterError, Where
 
 LINES_EXTENSIONS = (".jsonl", ".ndjson")
 _LINES_HINT = "set lines: true for JSON Lines"
+_BRACKET_STEP = np.zeros(256, np.int8)
+_BRACKET_STEP[[ord("["), ord("{")]] = 1
+_BRACKET_STEP[[ord("]"), ord("}")]] = -1
 
 
 class JsonAdapter(FileAdapter):
@@ -77,11 +81,22 @@ def _read_array(path: Path, described: str) -> pa.Table:
 
 
 def _read_lines(path: Path, described: str) -> pa.Table:
-    try:
-        return pajson.read_json(path)
-    except pa.ArrowInvalid:
-        pass  # the exact line, or a column of mixed types: the standard library finds out which
+    if _nesting_bound(path) <= MAX_NESTING:  # pyarrow's time grows with the square of the depth
+        try:
+            return pajson.read_json(path)
+        except pa.ArrowInvalid:
+            pass  # the exact line, or a column of mixed types: the standard library finds out which
     return _records_to_arrow(list(_parsed_lines(path, described)))
+
+
+def _nesting_bound(path: Path) -> int:
+    """How deep brackets nest at most (those inside strings count too, so it may overestimate)."""
+    depth = deepest = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 23):
+            levels = np.cumsum(_BRACKET_STEP[np.frombuffer(chunk, np.uint8)], dtype=np.int32) + depth
+            deepest, depth = max(deepest, int(levels.max())), int(levels[-1])
+    return deepest
 
 
 def _parsed_lines(path: Path, described: str) -> Iterator[dict[str, Any]]:

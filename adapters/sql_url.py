@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SECRET_KEY = re.compile(r"pass|pwd|secret|token|key|auth|credential", re.IGNORECASE)
+_PLACEHOLDER = "dataops-masked"  # rendered as is, unlike *** (percent-encoded in a query)
 EXAMPLE = "postgresql+psycopg2://user:${PGPASSWORD}@host:5432/database"
 
 
@@ -32,13 +34,28 @@ class SqlLocation:
 
 
 def masked(url: URL) -> str:
-    """The URL as text with the password replaced by ***."""
-    return url.render_as_string(hide_password=True)
+    """The URL as text with the password, and query values that may be secrets (`?password=`,
+    `?token=`: drivers take those too), replaced by ***."""
+    hidden = dict.fromkeys(_secret_keys(url), _PLACEHOLDER)
+    shown = url.update_query_dict(hidden) if hidden else url
+    return shown.render_as_string(hide_password=True).replace(_PLACEHOLDER, "***")
 
 
 def scrub(text: str, url: URL) -> str:
-    """`text` without the URL's password, should a driver ever quote it back."""
-    return text.replace(url.password, "***") if url.password else text
+    """`text` without the URL's secrets, should a driver ever quote them back."""
+    for secret in _secrets(url):
+        text = text.replace(secret, "***")
+    return text
+
+
+def _secret_keys(url: URL) -> list[str]:
+    return [key for key in url.query if _SECRET_KEY.search(key)]
+
+
+def _secrets(url: URL) -> list[str]:
+    values = [url.query[key] for key in _secret_keys(url)]
+    flat = [v for value in values for v in (value if isinstance(value, tuple) else (value,))]
+    return [secret for secret in [url.password, *flat] if secret]
 
 
 def database_url(template: str, root: Path, where: Where) -> URL:

@@ -6,8 +6,6 @@ import csv
 import io
 from pathlib import Path
 
-import charset_normalizer
-
 SAMPLE_BYTES = 256 * 1024
 DELIMITERS = ",;\t|"
 _BOM_UTF16 = (b"\xff\xfe", b"\xfe\xff")
@@ -34,13 +32,23 @@ def detect_encoding(sample: bytes) -> str:
     except UnicodeDecodeError as exc:
         if len(sample) >= SAMPLE_BYTES and exc.start >= len(sample) - 3:  # cut by the sample's end
             return "utf-8"
+        if _utf8_text(sample[: exc.start]):  # read as UTF-8, the reader names the column that is not
+            return "utf-8"
     if _mostly_chinese(sample):
         return "gb18030"
+    import charset_normalizer  # 0.1 s to import; most files are UTF-8 and never get here
+
     best = charset_normalizer.from_bytes(sample).best()
     guess = best.encoding if best else "gb18030"
     if guess.startswith(("utf_16", "utf_32")) and b"\x00" not in sample:
         return "gb18030"  # UTF-16 text without a BOM is full of NULs; short GBK is misread as it
     return "gb18030" if guess in ("gbk", "gb2312", "hz", "big5hkscs") else guess
+
+
+def _utf8_text(prefix: bytes) -> bool:
+    """Valid UTF-8 holding four or more CJK characters (or eight accented ones): GBK bytes are
+    never that by chance, so a file going on in another encoding mixes two (concatenated exports)."""
+    return len(prefix) - len(prefix.decode("utf-8")) >= 8
 
 
 def _mostly_chinese(sample: bytes) -> bool:

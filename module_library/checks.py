@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
+import pyarrow as pa
 
 from dataops.errors import ModuleError, Where, did_you_mean
 
@@ -22,6 +23,17 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, field: str) 
 def is_number(series: pd.Series) -> bool:
     """Numeric and not boolean: the columns that have a mean, a scale and a histogram."""
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def is_mixed(series: pd.Series) -> bool:
+    """Values no Arrow column holds together (text with numbers, say): no file format stores them either."""
+    if not pd.api.types.infer_dtype(series, skipna=True).startswith("mixed"):
+        return False
+    try:
+        pa.array(series, from_pandas=True)  # lists of values are fine; ints past 2**53 among floats are not
+    except (pa.ArrowException, OverflowError):
+        return True
+    return False
 
 
 def require_numeric(frame: pd.DataFrame, columns: Iterable[str], *, field: str) -> None:

@@ -134,6 +134,8 @@ def evaluate_condition(frame: pd.DataFrame, condition: str, *, field: str = "con
             f"the condition must be true or false for each row, but it gives {values.type} values",
             Where(field=field),
         )
+    if pa.types.is_null(values.type):  # e.g. `NULL`, or a column with no values: false everywhere
+        return pd.Series(False, index=frame.index)
     mask = values.fill_null(False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
     return pd.Series(mask, index=frame.index)
 

@@ -27,6 +27,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from dataops.errors import ModuleError, Where
+from module_library.checks import is_mixed
 from module_library.registry import register
 
 Kind = Literal["transform", "source", "sink"]
@@ -156,11 +157,34 @@ class ModuleSpec:
         """Like `run`, plus the Markdown metadata a module returned in a `ModuleResult`."""
         if self.fn is None:
             raise TypeError(f"module '{self.name}' is a {self.kind}; its data path is an adapter")
-        returned = self.fn(**inputs, params=params)
+        returned = self.fn(**{port: _as_stored(value) for port, value in inputs.items()}, params=params)
         metadata: dict[str, str] = {}
         if isinstance(returned, ModuleResult):
             returned, metadata = returned.outputs, dict(returned.metadata)
         return normalise_outputs(self, returned), metadata
+
+
+def _as_stored(value: Any) -> Any:
+    """An input as a node would receive it from storage: mixed columns are text (see `_text_if_mixed`)."""
+    if isinstance(value, pd.DataFrame):
+        return _text_if_mixed(value)
+    if isinstance(value, list):
+        return [_as_stored(item) for item in value]
+    return value
+
+
+def _text_if_mixed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns mixing text with numbers become text, as the readers make them: no table format stores a mix.
+
+    Frames from storage never have one; a module's output may (a stack of text and numbers).
+    """
+    mixed = [i for i in range(frame.shape[1]) if is_mixed(frame.iloc[:, i])]
+    if not mixed:
+        return frame
+    frame = frame.copy(deep=False)
+    for i in mixed:
+        frame.isetitem(i, frame.iloc[:, i].astype("str"))
+    return frame
 
 
 def _dedupe(columns: Columns) -> Columns:
@@ -310,7 +334,7 @@ def normalise_outputs(spec: ModuleSpec, returned: Any) -> dict[str, pd.DataFrame
     """One DataFrame per declared output port."""
     if len(spec.outputs) == 1:
         port = spec.outputs[0]
-        return {port: to_frame(returned, module_name=spec.name, port=port)}
+        return {port: _text_if_mixed(to_frame(returned, module_name=spec.name, port=port))}
     if isinstance(returned, tuple) and len(returned) == len(spec.outputs):
         returned = dict(zip(spec.outputs, returned, strict=True))
     if not isinstance(returned, Mapping) or set(returned) != set(spec.outputs):
@@ -318,4 +342,4 @@ def normalise_outputs(spec: ModuleSpec, returned: Any) -> dict[str, pd.DataFrame
         raise ModuleError(
             f"module '{spec.name}' must return a mapping with the outputs {list(spec.outputs)}; got {got}"
         )
-    return {port: to_frame(returned[port], module_name=spec.name, port=port) for port in spec.outputs}
+    return {port: _text_if_mixed(to_frame(returned[port], module_name=spec.name, port=port)) for port in spec.outputs}

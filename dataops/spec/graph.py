@@ -217,7 +217,8 @@ def _topological(node_ids: list[str], wires: list[Wire]) -> tuple[list[str], lis
             indegree[nxt] -= 1
             if indegree[nxt] == 0:
                 ready.append(nxt)
-    remaining = [n for n in node_ids if n not in set(order)]
+    done = set(order)
+    remaining = [n for n in node_ids if n not in done]
     if not remaining:
         return order, []
     # Every remaining node has a remaining predecessor; walking back must repeat a node: a cycle.
@@ -233,6 +234,7 @@ def _topological(node_ids: list[str], wires: list[Wire]) -> tuple[list[str], lis
         path.append(current)
         current = next(p for p in predecessors[current] if p in left)
     cycle = list(reversed(path[seen[current] :]))
-    first = min(cycle, key=node_ids.index)  # start where the file first mentions the cycle
+    position = {node: index for index, node in enumerate(node_ids)}
+    first = min(cycle, key=position.__getitem__)  # start where the file first mentions the cycle
     start = cycle.index(first)
     return order, cycle[start:] + cycle[:start]

@@ -10,6 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# Far beyond a drawn flowchart; Dagster builds its graph recursively (a chain of ~1,500 ops
+# overflows the stack), and a timer cannot be set beyond the platform's time_t.
+MAX_NODES = 500
+MAX_EDGES = 2_000
+MAX_TIMEOUT = 7 * 24 * 3600
 Identifier = Annotated[str, StringConstraints(pattern=IDENTIFIER, max_length=200)]
 
 
@@ -29,7 +34,7 @@ class Node(SpecModel):
     label: str | None = Field(None, description="Display name (any text).")
     position: Position | None = Field(None, description="Where the editor draws the node.")
     retries: int = Field(0, ge=0, le=10, description="Attempts after a failure before the node fails.")
-    timeout: float | None = Field(None, gt=0, description="Seconds the node may run; longer fails it.")
+    timeout: float | None = Field(None, gt=0, le=MAX_TIMEOUT, description="Seconds the node may run; longer fails it.")
 
     @field_validator("params", mode="before")
     @classmethod
@@ -100,8 +105,8 @@ class Notify(SpecModel):
 class Flowchart(SpecModel):
     name: Identifier = Field(description="Becomes the job name; unique across flowcharts.")
     description: str | None = Field(None, description="Free text.")
-    nodes: list[Node] = Field(min_length=1)
-    edges: list[Edge] = Field(default_factory=list)
+    nodes: list[Node] = Field(min_length=1, max_length=MAX_NODES)
+    edges: list[Edge] = Field(default_factory=list, max_length=MAX_EDGES)
     triggers: Triggers | None = Field(None, description="Schedules and file watches that launch runs.")
     notify: list[Notify] = Field(default_factory=list, description="Where to report run outcomes.")
     enabled: bool = Field(True, description="False pauses the flowchart's schedule and watch.")

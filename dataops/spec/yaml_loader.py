@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from typing import Any
 
 import yaml
 
 MAX_ALIASES = 100
+# What the aliases may add once expanded: ~90 nested aliases ("billion laughs") stand for 10^9
+# values, harmless as shared nodes but not to whoever walks the document (json.dumps, a repr).
+MAX_EXPANDED = 10_000
 
 
 class StrictYamlLoader(yaml.SafeLoader):
@@ -16,25 +20,66 @@ class StrictYamlLoader(yaml.SafeLoader):
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self._aliases = 0
+        self._expanded = 0
+        self._sizes: dict[int, int] = {}  # expanded size of each finished node, by id
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
             self._aliases += 1
+            target = self.anchors.get(event.anchor)
+            problem = None
             if self._aliases > MAX_ALIASES:
-                event = self.peek_event()
-                raise yaml.composer.ComposerError(
-                    None, None, f"more than {MAX_ALIASES} aliases; expand the document instead", event.start_mark
-                )
-        return super().compose_node(parent, index)
+                problem = f"more than {MAX_ALIASES} aliases; expand the document instead"
+            elif target is not None and id(target) not in self._sizes:
+                problem = f"the alias *{event.anchor} refers to a value that contains it"
+            elif target is not None:
+                self._expanded += self._sizes[id(target)]
+                if self._expanded > MAX_EXPANDED:
+                    problem = f"the aliases expand to more than {MAX_EXPANDED:,} values; expand the document instead"
+            if problem:
+                raise yaml.composer.ComposerError(None, None, problem, event.start_mark)
+            return super().compose_node(parent, index)
+        node = super().compose_node(parent, index)
+        self._sizes[id(node)] = 1 + sum(self._sizes.get(id(child), 1) for child in _children(node))
+        return node
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:  # `!!int x`, `!!timestamp x`: PyYAML fails
+            tag = node.tag.removeprefix("tag:yaml.org,2002:")
+            shown = repr(node.value) if isinstance(node, yaml.ScalarNode) else f"this {node.id}"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{shown} is not a valid !!{tag} value", node.start_mark
+            ) from exc
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, yaml.MappingNode):  # `!!set [1]`, `!!map x`
+            raise yaml.constructor.ConstructorError(
+                None, None, f"expected a mapping, but found a {node.id}", node.start_mark
+            )
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise yaml.constructor.ConstructorError(
+                    None, None, "merge keys (<<: *alias) are not supported; write the keys out", key_node.start_mark
+                )
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):
+                continue  # the base class refuses a list or mapping as a key, with its position
             if key in seen:
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 # YAML 1.1 reads yes/no/on/off as booleans; flowcharts use true/false only, so `on: [failure]`

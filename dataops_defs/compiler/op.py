@@ -47,6 +47,12 @@ def make_node_op(flowchart: ValidFlowchart, node_id: str) -> dg.OpDefinition:
             raise dg.Failure(
                 description=str(exc), metadata={"node": node_id, "module": spec.name}, allow_retries=False
             ) from exc
+        except MemoryError as exc:  # the process's limit, not a bug: say so, and let `retries` try again
+            raise dg.Failure(
+                description=f"{where}: the node ran out of memory; give the run more memory, or let fewer rows "
+                "or columns reach this node (filter or select earlier)",
+                metadata={"node": node_id, "module": spec.name},
+            ) from exc
         yield from events
 
     return dg.OpDefinition(

@@ -8,7 +8,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from dataops.errors import ModuleError, Where
-from module_library.checks import is_number, require_columns
+from module_library.checks import is_mixed, is_number, require_columns
 from module_library.sdk import ModuleParams, module
 
 
@@ -17,7 +17,7 @@ class DeduplicateParams(ModuleParams):
     keep: Literal["first", "last"] = Field("first", description="Which of the duplicate rows to keep.")
 
 
-@module(category="rows", params=DeduplicateParams)
+@module(category="rows", params=DeduplicateParams, passthrough=True, reads=lambda p: p.subset)
 def deduplicate(data: pd.DataFrame, params: DeduplicateParams) -> pd.DataFrame:
     """Drop repeated rows, keeping the first or last of each (nulls count as equal)."""
     require_columns(data, params.subset or [], field="subset")
@@ -29,7 +29,7 @@ class DropNullsParams(ModuleParams):
     how: Literal["any", "all"] = Field("any", description="Drop a row if any, or only if all, of them are null.")
 
 
-@module(category="rows", params=DropNullsParams)
+@module(category="rows", params=DropNullsParams, passthrough=True, reads=lambda p: p.subset)
 def drop_nulls(data: pd.DataFrame, params: DropNullsParams) -> pd.DataFrame:
     """Drop rows with null values (empty text is not null)."""
     require_columns(data, params.subset or [], field="subset")
@@ -57,7 +57,11 @@ class FillNullsParams(ModuleParams):
         return self
 
 
-@module(category="rows", params=FillNullsParams)
+def _fill_reads(params: FillNullsParams) -> list[str]:
+    return [*(params.values or {}), *(params.columns or [])]
+
+
+@module(category="rows", params=FillNullsParams, passthrough=True, reads=_fill_reads)
 def fill_nulls(data: pd.DataFrame, params: FillNullsParams) -> pd.DataFrame:
     """Replace nulls with given values, or by a strategy (previous, next, mean, median, most frequent)."""
     values = params.values or {}
@@ -72,12 +76,18 @@ def fill_nulls(data: pd.DataFrame, params: FillNullsParams) -> pd.DataFrame:
 
 def _fill_value(series: pd.Series, column: str, value: object) -> pd.Series:
     try:
-        return series.fillna(value)
+        filled = series.fillna(value)
     except (TypeError, ValueError) as exc:
         raise ModuleError(
             f"column '{column}' ({series.dtype}) cannot hold {value!r}: {exc}; give a value of the column's type",
             Where(field="values"),
         ) from exc
+    if is_mixed(filled) and not is_mixed(series):  # pandas makes room by falling back to Python objects
+        raise ModuleError(
+            f"column '{column}' ({series.dtype}) cannot hold {value!r}; give a value of the column's type",
+            Where(field="values"),
+        )
+    return filled
 
 
 def _fill_strategy(series: pd.Series, column: str, strategy: Strategy) -> pd.Series:

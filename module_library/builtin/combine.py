@@ -7,6 +7,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field, model_validator
 
+from dataops.errors import ModuleError, Where
 from module_library.checks import require_columns
 from module_library.sdk import ModuleParams, Needs, NoParams, many, module
 
@@ -58,14 +59,25 @@ def join(left: pd.DataFrame, right: pd.DataFrame, params: JoinParams) -> pd.Data
     left, right, right_keys = _disambiguate(left, right, left_keys, right_keys, shared_keys=params.on is not None)
     left_null = left[left_keys].isna().any(axis=1)
     right_null = right[right_keys].isna().any(axis=1)
-    merged = pd.merge(
-        left if params.how == "left" else left[~left_null],
-        right[~right_null],
-        how=params.how,
-        left_on=left_keys,
-        right_on=right_keys,
-        sort=False,
-    )
+    try:
+        merged = pd.merge(
+            left if params.how == "left" else left[~left_null],
+            right[~right_null],
+            how=params.how,
+            left_on=left_keys,
+            right_on=right_keys,
+            sort=False,
+        )
+    except ValueError as exc:  # pandas matches numbers with no text, and dates with neither
+        named_left, named_right = params.keys
+        pairs = ", ".join(
+            f"'{a}' ({left[a].dtype}) with '{b}' ({right[hidden].dtype})"
+            for a, b, hidden in zip(named_left, named_right, right_keys, strict=True)
+        )
+        raise ModuleError(
+            f"cannot match the keys {pairs}: they hold different kinds of values; cast_types them to one type first",
+            Where(field="on" if params.on else "left_on"),
+        ) from exc
     unmatched = []
     if params.how == "outer":
         unmatched.append(left[left_null])
@@ -94,7 +106,7 @@ def _disambiguate(
     return left, right.rename(columns=dict(zip(right_keys, hidden, strict=True))), hidden
 
 
-@module(category="combine", inputs=(many("data"),))
+@module(category="combine", inputs=(many("data"),), passthrough=True, reads=[])
 def union(data: list[pd.DataFrame], params: NoParams) -> pd.DataFrame:
     """Stack tables: rows in edge order, columns matched by name (missing ones are null)."""
     everywhere = set.intersection(*(set(frame.columns) for frame in data)) if data else set()

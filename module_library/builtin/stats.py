@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 
+import numpy as np
 import pandas as pd
 
 from module_library.checks import is_number
@@ -51,12 +52,17 @@ def histograms_markdown(data: pd.DataFrame) -> str:
     numeric = [name for name in data.columns if is_number(data[name]) and data[name].notna().any()]
     if not numeric:
         return "_no numeric columns with values_"
-    parts = [
-        f"**{_escape(str(name))}**\n\n![{_escape(str(name))}]({_png(data[name])})" for name in numeric[:MAX_HISTOGRAMS]
-    ]
+    parts = [f"**{_escape(str(name))}**\n\n{_histogram(data[name], str(name))}" for name in numeric[:MAX_HISTOGRAMS]]
     if len(numeric) > MAX_HISTOGRAMS:
         parts.append(f"_{len(numeric) - MAX_HISTOGRAMS} more numeric columns not drawn_")
     return "\n\n".join(parts)
+
+
+def _histogram(series: pd.Series, name: str) -> str:
+    try:
+        return f"![{_escape(name)}]({_png(series)})"
+    except ValueError:  # e.g. one value so large that no bins fit around it in float64
+        return "_no histogram: the values cannot be split into bins_"
 
 
 def _png(series: pd.Series) -> str:
@@ -67,7 +73,8 @@ def _png(series: pd.Series) -> str:
     figure = Figure(figsize=(3.2, 2.0), dpi=80, layout="tight")
     FigureCanvasAgg(figure)
     axes = figure.subplots()
-    axes.hist(series.dropna().astype("float64"), bins=HISTOGRAM_BINS, color="#4f6bed")
+    values = series.dropna().astype("float64")
+    axes.hist(values[np.isfinite(values)], bins=HISTOGRAM_BINS, color="#4f6bed")
     axes.tick_params(labelsize=7)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")

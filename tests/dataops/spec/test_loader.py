@@ -194,7 +194,9 @@ def test_alias_bomb_is_refused() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 12)]
     found = problems("\n".join(lines) + "\n")
-    assert len(found) == 1 and "more than 100 aliases" in found[0]
+    assert len(found) == 1 and "the aliases expand to more than 10,000 values" in found[0]
+    flat = problems("a: &a x\nb: [" + ", ".join(["*a"] * 101) + "]\n")
+    assert len(flat) == 1 and "more than 100 aliases" in flat[0]
 
 
 def test_load_flowchart_checks_suffix_and_existence(tmp_path: Path) -> None:
