@@ -19,7 +19,7 @@ from dataops.spec.models import IDENTIFIER, Flowchart, Node
 from dataops.spec.yaml_loader import StrictYamlLoader
 
 FLOWCHART_SUFFIXES = (".yaml", ".yml", ".json")
-# 500 nodes take a tenth of this; YAML is parsed in Python, and a dense 1 MB takes seconds.
+# 1,000 nodes take a fifth of this; YAML is parsed in Python, and a dense 1 MB takes seconds.
 MAX_BYTES = 1024 * 1024
 
 

@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 # Far beyond a drawn flowchart; Dagster builds its graph recursively (a chain of ~1,500 ops
 # overflows the stack), and a timer cannot be set beyond the platform's time_t.
-MAX_NODES = 500
-MAX_EDGES = 2_000
+MAX_NODES = 1_000
+MAX_EDGES = 4_000
 MAX_TIMEOUT = 7 * 24 * 3600
 Identifier = Annotated[str, StringConstraints(pattern=IDENTIFIER, max_length=200)]
 

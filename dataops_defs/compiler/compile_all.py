@@ -43,8 +43,16 @@ def compile_all(sources: Sequence[FlowchartSource], hint: str = "") -> list[Comp
             )
             results.append(_broken(source, FlowchartError([problem]), taken, hint))
             continue
+        try:
+            job = make_flowchart_job(flowchart)
+        except RecursionError:  # Dagster builds graphs recursively; never let one file take the location down
+            problem = Problem(
+                Where(flowchart.name, None, "nodes", source.file), "the graph is too deep for Dagster to build"
+            )
+            results.append(_broken(source, FlowchartError([problem]), taken, hint))
+            continue
         taken[flowchart.name] = source.file
-        results.append(Compiled(source, make_flowchart_job(flowchart), flowchart=flowchart))
+        results.append(Compiled(source, job, flowchart=flowchart))
     return results
 
 
