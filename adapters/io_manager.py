@@ -1,18 +1,29 @@
 """The IO manager between steps: each output is written once as an Arrow IPC file.
 
-Why Arrow IPC, uncompressed (measured on 1M rows x 10 columns, see docs/benchmarks.md):
-writing takes 0.09 s against 0.19 s for zstd-compressed IPC, 0.32 s for pickle (Dagster's
-default) and 0.34 s for Parquet; a full read 0.07 s; and a memory-mapped read of 2 columns
-touches only those columns' buffers. Disk size is pickle's; intermediates are scratch.
+Why Arrow IPC, uncompressed (benchmark 3 in docs/benchmarks.md): FORMAT_EVIDENCE below, from
+the latest run of `python -m bench formats`.
 
 Files live under `<base_dir>/<run_id>/<step>/<output>.arrow` (Dagster's op-output
 identifier), so runs never collide and re-execution from failure reads the parent run's files.
 `UPathIOManager` makes `base_dir` any fsspec URL (`file://`, `s3://`, ...).
+
+With an in-process executor the next step does not wait for the file: a background thread
+writes it while the next step already works on the same Arrow table in memory (what the file
+will hold, so both paths give the same frame). A step with no outputs (a sink) and an output
+nobody consumes wait for every pending write, and any failed write fails the next step that
+touches the IO manager, so a run never ends with an intermediate silently missing; teardown
+waits too. Other executors hand over between processes: there the file is complete before
+the step ends.
+
+Every Dagster log line is a row written to the event log (SQLite: a connection and a commit
+each), so this manager logs nothing per file: the path is the output's metadata and the
+projection is the input's.
 """
 
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, ClassVar
 
 import dagster as dg
@@ -26,6 +37,15 @@ from adapters.metadata import table_metadata
 from adapters.projection import projection
 from adapters.pushdown import ProjectionPlan
 
+FORMAT_EVIDENCE = (
+    "1M rows x 10 columns: write 0.09 s (pickle 0.26, Parquet 0.33, IPC lz4 0.27, IPC zstd 0.43), "
+    "full read 0.015 s (pickle 0.09, Parquet 0.26, lz4 0.11, zstd 0.11), 2-column read 0.005 s; "
+    "105 MiB on disk like pickle (Parquet 14, zstd 21, lz4 52): intermediates are scratch, time is not."
+)
+COMPRESSION = "uncompressed"
+# The job's own in-process executor, and the one `execute_in_process` substitutes for any executor.
+IN_PROCESS_EXECUTORS = (dg.in_process_executor.name, "execute_in_process_executor")
+
 
 class ArrowIOManager(dg.ConfigurableIOManager, dg.UPathIOManager):
     """DataFrames to Arrow IPC files and back, loading only the columns the next step reads."""
@@ -33,33 +53,105 @@ class ArrowIOManager(dg.ConfigurableIOManager, dg.UPathIOManager):
     base_dir: str
     extension: ClassVar[str] = ".arrow"
     _base_path: UPath = PrivateAttr()
+    _writer: ThreadPoolExecutor | None = PrivateAttr(None)
+    _pending: dict[str, tuple[pa.Table, Future[None]]] = PrivateAttr(default_factory=dict)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._base_path = UPath(self.base_dir)
 
-    def dump_to_path(self, context: dg.OutputContext, obj: pd.DataFrame, path: UPath) -> None:
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """A run is over when its files are complete."""
+        try:
+            self._drain()
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
+
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
+        """UPathIOManager's, without its per-file debug log (op outputs are never partitioned)."""
+        self._raise_failed()
+        path = self._get_path(context)
+        self.make_directory(path.parent)
         table = pa.Table.from_pandas(obj, preserve_index=False)
-        temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        with temporary.open("wb") as handle:
-            feather.write_feather(table, handle, compression="uncompressed")
-        temporary.rename(path)
+        if _single_process(context) and _consumed(context):
+            self._writer = self._writer or ThreadPoolExecutor(1, thread_name_prefix="arrow-io")
+            self._pending[str(path)] = (table, self._writer.submit(write_table, table, path))
+        else:
+            self._drain()
+            write_table(table, path)
+        context.add_output_metadata({"path": dg.MetadataValue.path(str(path)), **self.get_metadata(context, obj)})
+
+    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+        self._raise_failed()
+        if not context.op_def.output_defs:  # a sink: the run may end with this step
+            self._drain()
+        return self.load_from_path(context, self._get_path(context))
+
+    def dump_to_path(self, context: dg.OutputContext, obj: pd.DataFrame, path: UPath) -> None:
+        write_table(pa.Table.from_pandas(obj, preserve_index=False), path)
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> pd.DataFrame:
-        local = path.protocol in ("", "file")
-        source = pa.memory_map(path.path) if local else path.open("rb")
-        with source:
-            reader = pa.ipc.open_file(source)
-            columns = _projection(context, reader.schema.names)
-            table = reader.read_all()
-            if columns is not None:
-                table = table.select(columns)
-            frame = table.to_pandas()
-        if columns is not None:
-            context.log.debug(f"loaded {len(columns)} of {len(reader.schema.names)} columns: {columns}")
-        return frame
+        pending = self._pending.get(str(path))
+        table = pending[0] if pending is not None else read_table(path)
+        available = table.schema.names
+        columns = _projection(context, available)
+        if columns is None:
+            return table.to_pandas()
+        context.add_input_metadata({"columns loaded": f"{len(columns)} of {len(available)}: {', '.join(columns)}"})
+        return table.select(columns).to_pandas()
 
     def get_metadata(self, context: dg.OutputContext, obj: pd.DataFrame) -> dict[str, Any]:
         return table_metadata(obj)
+
+    def _drain(self) -> None:
+        """Wait for every background write; a failed one is raised."""
+        for _, future in list(self._pending.values()):
+            future.exception()
+        self._raise_failed()
+
+    def _raise_failed(self) -> None:
+        """Forget the finished writes; raise a failed one (again at every call: it stays failed)."""
+        for path, (_, future) in list(self._pending.items()):
+            if future.done() and future.exception() is None:
+                del self._pending[path]
+            elif future.done():
+                raise OSError(f"could not write the intermediate {path}: {future.exception()}") from future.exception()
+
+
+def write_table(table: pa.Table, path: UPath) -> None:
+    """Write an intermediate to a temporary name and rename: a reader never sees half a file."""
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with temporary.open("wb") as handle:
+            feather.write_feather(table, handle, compression=COMPRESSION)
+        temporary.rename(path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def read_table(path: UPath) -> pa.Table:
+    """An intermediate, memory-mapped when local: selecting columns then touches only theirs."""
+    local = path.protocol in ("", "file")
+    with pa.memory_map(path.path) if local else path.open("rb") as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def _single_process(context: dg.OutputContext) -> bool:
+    """Whether every step of this run executes in this process (the in-process executors)."""
+    step = context.step_context
+    executor = step.job_def.executor_def.name
+    if executor == dg.multi_or_in_process_executor.name:
+        return "in_process" in (step.run_config.get("execution") or {}).get("config", {})
+    return executor in IN_PROCESS_EXECUTORS
+
+
+def _consumed(context: dg.OutputContext) -> bool:
+    """Whether a later step loads this output (else nothing after it checks its write)."""
+    structure = context.step_context.job_def.graph.dependency_structure
+    downstream = structure.output_to_downstream_inputs_for_node(context.step_context.node_handle.name)
+    return any(output.output_def.name == context.name and inputs for output, inputs in downstream.items())
 
 
 def _projection(context: dg.InputContext, available: list[str]) -> list[str] | None:

@@ -3,7 +3,9 @@
 Walks the running job's graph from a node to the sinks. Each consumer's module says what it
 needs of its inputs given what its own consumers need (`ModuleSpec.input_needs`); sinks and
 undeclared modules need everything. The params come from the run's resolved config, so a
-launchpad or `--set` edit changes the projection with it.
+launchpad or `--set` edit changes the projection with it. `DATAOPS_PROJECTION=off` turns the
+whole mechanism off (every node gets every column): the baseline for benchmarks and for the
+tests that prove outputs do not depend on it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 import dagster as dg
 
+from dataops.settings import get_settings
 from module_library.registry import MODULES
 from module_library.sdk import ModuleSpec, Needs
 
@@ -26,6 +29,7 @@ class ProjectionPlan:
         self.structure = self.job.graph.dependency_structure
         self.ops_config = step_context.resolved_run_config.ops
         self._outputs: dict[str, Needs] = {}
+        self.enabled = get_settings().projection
 
     def module(self, op_name: str) -> ModuleSpec | None:
         return MODULES.get(self.job.graph.node_named(op_name).definition.tags.get(MODULE_TAG, ""))
@@ -39,7 +43,7 @@ class ProjectionPlan:
 
     def input_needs(self, op_name: str, port: str) -> Needs:
         """What node `op_name` needs on input `port`."""
-        spec = self.module(op_name)
+        spec = self.module(op_name) if self.enabled else None
         if spec is None or spec.kind == "sink":
             return None
         params = self.params(op_name, spec)

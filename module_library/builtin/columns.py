@@ -9,7 +9,7 @@ from dataops.errors import ModuleError, Where
 from module_library.checks import require_columns
 from module_library.convert import ErrorsMode, TargetType, convert
 from module_library.expressions import evaluate, referenced_columns
-from module_library.sdk import ModuleParams, module
+from module_library.sdk import ModuleParams, Needs, module
 
 
 class SelectColumnsParams(ModuleParams):
@@ -47,7 +47,7 @@ class DropColumnsParams(ModuleParams):
     columns: list[str] = Field(min_length=1, description="Columns to remove; the others keep their order.")
 
 
-@module(category="columns", params=DropColumnsParams)
+@module(category="columns", params=DropColumnsParams, passthrough=True, reads=lambda p: p.columns)
 def drop_columns(data: pd.DataFrame, params: DropColumnsParams) -> pd.DataFrame:
     """Remove the listed columns."""
     require_columns(data, params.columns, field="columns")
@@ -68,7 +68,15 @@ class RenameColumnsParams(ModuleParams):
         return self
 
 
-@module(category="columns", params=RenameColumnsParams)
+def _rename_needs(params: RenameColumnsParams, downstream: Needs) -> dict[str, Needs]:
+    """The consumers' columns under their old names, and every old name (each must exist)."""
+    if downstream is None:
+        return {"data": None}
+    old_name = {new: old for old, new in params.mapping.items()}
+    return {"data": frozenset({old_name.get(c, c) for c in downstream} | set(params.mapping))}
+
+
+@module(category="columns", params=RenameColumnsParams, needs=_rename_needs)
 def rename_columns(data: pd.DataFrame, params: RenameColumnsParams) -> pd.DataFrame:
     """Rename columns; every old name must exist."""
     require_columns(data, params.mapping, field="mapping")
@@ -89,7 +97,7 @@ class CastTypesParams(ModuleParams):
     errors: ErrorsMode = Field("fail", description="Values that cannot convert: fail the run, or null them.")
 
 
-@module(category="columns", params=CastTypesParams)
+@module(category="columns", params=CastTypesParams, passthrough=True, reads=lambda p: list(p.types))
 def cast_types(data: pd.DataFrame, params: CastTypesParams) -> pd.DataFrame:
     """Convert columns to other types; values that do not fit fail the run or become null."""
     require_columns(data, params.types, field="types")

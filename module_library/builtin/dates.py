@@ -20,7 +20,7 @@ class ParseDatesParams(ModuleParams):
     errors: ErrorsMode = Field("fail", description="Values that do not parse: fail the run, or null them.")
 
 
-@module(category="dates", params=ParseDatesParams)
+@module(category="dates", params=ParseDatesParams, passthrough=True, reads=lambda p: p.columns)
 def parse_dates(data: pd.DataFrame, params: ParseDatesParams) -> pd.DataFrame:
     """Parse text (or numbers such as 20260102) into date-time columns."""
     require_columns(data, params.columns, field="columns")

@@ -23,7 +23,7 @@ class NormalizeParams(ModuleParams):
     )
 
 
-@module(category="features", params=NormalizeParams)
+@module(category="features", params=NormalizeParams, passthrough=True, reads=lambda p: p.columns)
 def normalize(data: pd.DataFrame, params: NormalizeParams) -> pd.DataFrame:
     """Rescale numeric columns to 0..1 (minmax) or to standard scores (zscore); a constant column becomes 0."""
     require_columns(data, params.columns, field="columns")
@@ -44,7 +44,7 @@ class OneHotEncodeParams(ModuleParams):
     drop_original: bool = Field(True, description="Remove the encoded columns.")
 
 
-@module(category="features", params=OneHotEncodeParams)
+@module(category="features", params=OneHotEncodeParams, passthrough=True, reads=lambda p: p.columns)
 def one_hot_encode(data: pd.DataFrame, params: OneHotEncodeParams) -> pd.DataFrame:
     """Add a 0/1 column <column>_<value> per distinct value (sorted), after the other columns; null sets none."""
     require_columns(data, params.columns, field="columns")
@@ -94,7 +94,13 @@ class BinColumnParams(ModuleParams):
         return self.as_ or f"{self.column}_bin"
 
 
-@module(category="features", params=BinColumnParams)
+@module(
+    category="features",
+    params=BinColumnParams,
+    passthrough=True,
+    reads=lambda p: [p.column],
+    produces=lambda p: [p.output],
+)
 def bin_column(data: pd.DataFrame, params: BinColumnParams) -> pd.DataFrame:
     """Put each value into an interval (a, b], the first one closed [a, b]; values outside the edges get null."""
     require_columns(data, [params.column], field="column")

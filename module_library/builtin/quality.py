@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from dataops.errors import ModuleError, Where
 from module_library.checks import require_columns, require_numeric
-from module_library.expressions import evaluate_condition
+from module_library.expressions import evaluate_condition, referenced_columns
 from module_library.fields import SqlCondition
 from module_library.sdk import ModuleParams, module
 
@@ -23,7 +23,7 @@ class DropOutliersParams(ModuleParams):
     threshold: float = Field(3.0, gt=0, description="For zscore: how many standard deviations from the mean.")
 
 
-@module(category="quality", params=DropOutliersParams)
+@module(category="quality", params=DropOutliersParams, passthrough=True, reads=lambda p: p.columns)
 def drop_outliers(data: pd.DataFrame, params: DropOutliersParams) -> pd.DataFrame:
     """Drop rows whose value in a listed column is an outlier (IQR fences or z-score); nulls are kept."""
     require_columns(data, params.columns, field="columns")
@@ -60,7 +60,18 @@ class ValidateRowsParams(ModuleParams):
         return self
 
 
-@module(category="quality", params=ValidateRowsParams, outputs=("valid", "invalid"))
+def _rule_reads(params: ValidateRowsParams) -> list[str]:
+    return [column for rule in params.rules for column in referenced_columns(rule.condition)]
+
+
+@module(
+    category="quality",
+    params=ValidateRowsParams,
+    outputs=("valid", "invalid"),
+    passthrough=True,
+    reads=_rule_reads,
+    produces=lambda _p: [BROKEN_RULES],
+)
 def validate_rows(data: pd.DataFrame, params: ValidateRowsParams) -> dict[str, pd.DataFrame]:
     """Route rows by rules: valid ones, and invalid ones with a broken_rules column naming what they broke."""
     broken = pd.DataFrame(

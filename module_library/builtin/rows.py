@@ -46,7 +46,7 @@ class LimitRowsParams(ModuleParams):
     n: int = Field(ge=0, description="How many rows to keep, from the top.")
 
 
-@module(category="rows", params=LimitRowsParams)
+@module(category="rows", params=LimitRowsParams, passthrough=True, reads=[])
 def limit_rows(data: pd.DataFrame, params: LimitRowsParams) -> pd.DataFrame:
     """Keep the first n rows."""
     return data.head(params.n).reset_index(drop=True)
@@ -64,7 +64,7 @@ class SampleRowsParams(ModuleParams):
         return self
 
 
-@module(category="rows", params=SampleRowsParams)
+@module(category="rows", params=SampleRowsParams, passthrough=True, reads=[])
 def sample_rows(data: pd.DataFrame, params: SampleRowsParams) -> pd.DataFrame:
     """Draw a reproducible random sample of rows, kept in their original order."""
     size = params.n if params.n is not None else round((params.fraction or 0) * len(data))
@@ -78,7 +78,13 @@ class SplitRowsParams(ModuleParams):
     )
 
 
-@module(category="rows", params=SplitRowsParams, outputs=("matched", "unmatched"))
+@module(
+    category="rows",
+    params=SplitRowsParams,
+    outputs=("matched", "unmatched"),
+    passthrough=True,
+    reads=lambda p: referenced_columns(p.condition),
+)
 def split_rows(data: pd.DataFrame, params: SplitRowsParams) -> dict[str, pd.DataFrame]:
     """Send each row to matched or unmatched by a SQL condition; together they are the input."""
     mask = evaluate_condition(data, params.condition)

@@ -40,7 +40,7 @@ class StringTransformParams(ModuleParams):
         return self
 
 
-@module(category="text", params=StringTransformParams)
+@module(category="text", params=StringTransformParams, passthrough=True, reads=lambda p: p.columns)
 def string_transform(data: pd.DataFrame, params: StringTransformParams) -> pd.DataFrame:
     """Strip, lower-case, upper-case or find-and-replace text in columns (nulls stay null)."""
     require_columns(data, params.columns, field="columns")

@@ -1,11 +1,15 @@
-"""The Arrow IO manager: round trip, metadata, column projection, run-scoped paths."""
+"""The Arrow IO manager: round trip, metadata, column projection, run-scoped paths, background writes."""
 
 from __future__ import annotations
 
+import threading
+
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 import pytest
 
+from adapters import io_manager
 from adapters.io_manager import ArrowIOManager
 from dataops.settings import get_settings
 from dataops.spec import parse_flowchart
@@ -101,3 +105,68 @@ edges:
     )
     make_flowchart_job(flowchart).execute_in_process(resources=make_resources(get_settings()))
     assert len(SEEN["columns"]) == 7
+
+
+def _failing_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(table, path):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(io_manager, "write_table", full)
+
+
+@pytest.mark.parametrize("consumed", [True, False])
+def test_a_failed_background_write_fails_the_run(tmp_path, monkeypatch, consumed) -> None:
+    _failing_write(monkeypatch)
+
+    @dg.op
+    def make() -> pd.DataFrame:
+        return _frame()
+
+    @dg.op
+    def use(frame: pd.DataFrame) -> None:
+        assert len(frame) == 3
+
+    @dg.job(resource_defs={"io_manager": ArrowIOManager(base_dir=str(tmp_path))}, executor_def=dg.in_process_executor)
+    def job() -> None:
+        if consumed:
+            use(make())
+        else:
+            make()
+
+    result = job.execute_in_process(raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "No space left on device" in str(failure.event_specific_data.error)
+    assert failure.step_key == ("use" if consumed else "make")
+
+
+def test_the_next_step_gets_what_the_file_holds_while_it_is_written(tmp_path, monkeypatch) -> None:
+    release = threading.Event()
+    real_write = io_manager.write_table
+
+    def slow(table, path):
+        release.wait(10)
+        real_write(table, path)
+
+    monkeypatch.setattr(io_manager, "write_table", slow)
+    seen: list[pd.DataFrame] = []
+
+    @dg.op
+    def make() -> pd.DataFrame:
+        return _frame().set_index("n")  # the index is dropped on the way, as the file drops it
+
+    @dg.op
+    def use(frame: pd.DataFrame) -> pd.DataFrame:
+        seen.append(frame)
+        assert not list(tmp_path.rglob("make/result.arrow")), "the write should still be pending"
+        release.set()
+        return frame
+
+    @dg.job(resource_defs={"io_manager": ArrowIOManager(base_dir=str(tmp_path))})
+    def job() -> None:
+        use(make())
+
+    assert job.execute_in_process().success
+    from_file = pa.ipc.open_file(pa.memory_map(str(next(tmp_path.rglob("make/result.arrow"))))).read_all().to_pandas()
+    pd.testing.assert_frame_equal(seen[0], from_file)
+    pd.testing.assert_frame_equal(seen[0], _frame().set_index("n").reset_index(drop=True))

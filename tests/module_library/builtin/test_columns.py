@@ -38,10 +38,15 @@ def test_drop_columns_unknown_column_suggests_the_closest() -> None:
         run_module("drop_columns", {"columns": ["城"]}, data=SALES)
 
 
-def test_drop_and_rename_read_every_column() -> None:
-    for name, params in (("drop_columns", {"columns": ["a"]}), ("rename_columns", {"mapping": {"a": "b"}})):
-        spec = get_module(name)
-        assert spec.columns_read(spec.params.model_validate(params)) == {"data": None}
+def test_drop_and_rename_need_what_their_consumers_need_under_the_input_names() -> None:
+    drop = get_module("drop_columns")
+    params = drop.params.model_validate({"columns": ["a"]})
+    assert drop.input_needs(params, frozenset({"x"})) == {"data": frozenset({"x", "a"})}
+    assert drop.input_needs(params, None) == {"data": None}
+    rename = get_module("rename_columns")
+    params = rename.params.model_validate({"mapping": {"a": "b", "c": "d"}})
+    assert rename.input_needs(params, frozenset({"b", "x"})) == {"data": frozenset({"a", "c", "x"})}
+    assert rename.input_needs(params, None) == {"data": None}
 
 
 def test_rename_columns() -> None:
