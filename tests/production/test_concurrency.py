@@ -37,6 +37,11 @@ def test_ten_runs_at_once(workspace: Path, instance_db: str, tmp_path: Path) -> 
         "DATAOPS_POSTGRES_URL": instance_db,
         "PYTHONPATH": str(PROJECT),
     }
+    # Create the instance's tables once, as `dataops dev` or the daemon would before any run:
+    # ten processes racing to create a fresh schema is not what this test is about.
+    subprocess.run(
+        [sys.executable, "-c", "import dagster; dagster.DagsterInstance.get().dispose()"], env=env, check=True
+    )
     runs = [
         subprocess.Popen(
             [
