@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from dataops.errors import FlowchartError, Problem, RegistryError, Where, did_you_mean
 from dataops.spec.graph import ValidFlowchart, wire
 from dataops.spec.models import IDENTIFIER, Flowchart, Node
-from dataops.spec.yaml_loader import StrictYamlLoader
+from dataops.spec.yaml_loader import load_yaml
 
 FLOWCHART_SUFFIXES = (".yaml", ".yml", ".json")
 # 1,000 nodes take a fifth of this; YAML is parsed in Python, and a dense 1 MB takes seconds.
@@ -57,7 +57,7 @@ def _parse_document(text: str, file: str, json_format: bool) -> Any:
     try:
         if json_format:
             return json.loads(text)
-        return yaml.load(text, Loader=StrictYamlLoader)
+        return load_yaml(text)
     except json.JSONDecodeError as exc:
         raise FlowchartError(
             [Problem(where, f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}")]
