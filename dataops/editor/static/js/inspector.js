@@ -2,18 +2,7 @@
 
 import { ID_PATTERN } from "./rules.js";
 import { paramsForm } from "./schema_form.js";
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "text") node.textContent = value;
-    else if (key === "className") node.className = value;
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  node.append(...children.filter(Boolean));
-  return node;
-}
+import { el } from "./dom.js";
 
 function textField(id, label, value, { placeholder, onCommit, help }) {
   const input = el("input", { id, type: "text", placeholder, spellcheck: "false" });

@@ -4,6 +4,8 @@
 // descriptions are help text. Strings, numbers, booleans and enums get plain inputs, arrays of
 // strings a tag list, anything else a JSON text area. Column-like fields offer known columns.
 
+import { el } from "./dom.js";
+
 const COLUMN_NAMES = new Set([
   "column", "columns", "by", "subset", "index", "on", "left_on", "right_on", "id_columns", "value_columns", "values",
 ]);
@@ -13,18 +15,6 @@ export function isColumnField(name) {
 }
 
 let datalistCount = 0;
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "text") node.textContent = value;
-    else if (key === "className") node.className = value;
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  node.append(...children.filter(Boolean));
-  return node;
-}
 
 function resolve(schema, defs) {
   let current = schema || {};
