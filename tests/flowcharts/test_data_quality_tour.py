@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,21 +10,10 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+from tests.support.cli import dataops
+
 PROJECT = Path(__file__).resolve().parents[2]
 FLOWCHART = PROJECT / "flowcharts" / "data_quality_tour.yaml"
-
-
-def dataops(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).with_name("dataops")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "dataops.cli.main"]
-    return subprocess.run(
-        [*command, *args],
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(PROJECT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 @pytest.fixture

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 
+from tests.support.cli import dataops
+
 PROJECT = Path(__file__).resolve().parents[2]
 FLOWCHART = PROJECT / "flowcharts" / "excel_join_database.yaml"
-
-
-def dataops(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).with_name("dataops")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "dataops.cli.main"]
-    return subprocess.run(
-        [*command, *args],
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(PROJECT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_excel_join_database_matches_pandas(workspace: Path) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +16,7 @@ from module_library.builtin.sources import (
     WriteParquetParams,
 )
 from module_library.registry import MODULES
+from tests.support.cli import dataops
 
 PROJECT = Path(__file__).resolve().parents[3]
 
@@ -98,15 +96,6 @@ def test_read_file_reads_what_the_writers_wrote(tmp_path: Path, name: str, param
     pd.testing.assert_frame_equal(frame, sample())
 
 
-def dataops(*args: str) -> subprocess.CompletedProcess[str]:
-    """The installed `dataops` command, run from the project folder with the test's environment."""
-    script = Path(sys.executable).with_name("dataops")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "dataops.cli.main"]
-    return subprocess.run(
-        [*command, *args], cwd=PROJECT, env=dict(os.environ), capture_output=True, text=True, timeout=300
-    )
-
-
 FLOWCHART = """
 name: excel_to_files
 nodes:
@@ -128,7 +117,7 @@ def test_a_flowchart_reads_xlsx_and_writes_parquet_and_json(workspace: Path) -> 
     adapter_for("excel").write(sample(), WriteExcelParams(path="in/订单.xlsx", sheet="订单"), root=data)
     flowchart = workspace / "flowcharts" / "excel_to_files.yaml"
     flowchart.write_text(FLOWCHART, encoding="utf-8")
-    result = dataops("run", str(flowchart))
+    result = dataops("run", str(flowchart), cwd=PROJECT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1].startswith("✓ excel_to_files succeeded")
     expected = pd.concat([sample(), sample()], ignore_index=True)
@@ -144,7 +133,7 @@ def test_a_missing_sheet_fails_the_run_naming_node_and_sheets(workspace: Path) -
     adapter_for("excel").write(sample(), WriteExcelParams(path="in/订单.xlsx", sheet="明细"), root=data)
     flowchart = workspace / "flowcharts" / "excel_to_files.yaml"
     flowchart.write_text(FLOWCHART, encoding="utf-8")
-    result = dataops("run", str(flowchart))
+    result = dataops("run", str(flowchart), cwd=PROJECT)
     assert result.returncode == 1
     assert "excel_to_files › load › sheet: excel file" in result.stderr
     assert "has no sheet '订单' (sheets: '明细')" in result.stderr
