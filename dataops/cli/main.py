@@ -39,10 +39,18 @@ def validate(files: tuple[Path, ...], strict: bool) -> None:
     help="Override one param for this run (repeatable); VALUE is YAML.",
 )
 def run(file: Path, overrides: tuple[str, ...]) -> None:
-    """Validate, compile and execute FILE against the Dagster instance of $DAGSTER_HOME."""
-    from dataops.cli.run import run_file
+    """Validate, compile and execute FILE against the Dagster instance of $DAGSTER_HOME.
 
-    sys.exit(run_file(file, list(overrides)))
+    In a warm run server when one is running (`dataops warm start`), else in this process.
+    """
+    from dataops.cli.warm import run_warm
+
+    code = run_warm(["run", str(file), *(arg for item in overrides for arg in ("--set", item))])
+    if code is None:
+        from dataops.cli.run import run_file
+
+        code = run_file(file, list(overrides))
+    sys.exit(code)
 
 
 @main.command()
@@ -76,6 +84,41 @@ def dev(ctx: click.Context) -> None:
     from dataops.cli.dev import start_dev
 
     sys.exit(start_dev(list(ctx.args)))
+
+
+@main.group()
+def warm() -> None:
+    """A background server that keeps the imports warm for `dataops run` (about 1.7 s less per run)."""
+
+
+@warm.command("start")
+def warm_start() -> None:
+    """Start the warm run server in the background (no-op when one is running)."""
+    from dataops.cli import warm as server
+
+    path = server.socket_path()
+    click.echo(f"warm run server: pid {server.start(path)} on {path}")
+
+
+@warm.command("status")
+def warm_status() -> None:
+    """Say whether a warm run server is running (exit 0) or not (exit 1)."""
+    from dataops.cli import warm as server
+
+    path = server.socket_path()
+    pid = server.status(path)
+    click.echo(f"warm run server: pid {pid} on {path}" if pid else f"warm run server: not running ({path})")
+    sys.exit(0 if pid else 1)
+
+
+@warm.command("stop")
+def warm_stop() -> None:
+    """Stop the warm run server; `dataops run` then runs in its own process."""
+    from dataops.cli import warm as server
+
+    path = server.socket_path()
+    pid = server.stop(path)
+    click.echo(f"warm run server: stopped pid {pid}" if pid else "warm run server: not running")
 
 
 @main.command()
