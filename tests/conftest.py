@@ -13,6 +13,10 @@ from dataops.settings import get_settings
 
 PROJECT = Path(__file__).resolve().parents[1]
 
+# `dataops run` in the tests runs in its own process: a warm run server the developer started
+# (`dataops warm start`) must not serve them. tests/dataops/cli/test_warm.py starts its own.
+os.environ["DATAOPS_WARM"] = "off"
+
 
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
@@ -24,7 +28,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     shutil.copytree(PROJECT / "data", data, ignore=shutil.ignore_patterns("out", "inbox"))
     for sub in ("flowcharts", "plugins", "dagster_home"):
         (tmp_path / sub).mkdir()
-    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    shutil.copy(PROJECT / "dagster.yaml", tmp_path / "dagster_home" / "dagster.yaml")  # what users get
     monkeypatch.setenv("DATAOPS_DATA_ROOT", str(data))
     monkeypatch.setenv("DATAOPS_FLOWCHARTS", str(tmp_path / "flowcharts"))
     monkeypatch.setenv("DATAOPS_PLUGINS", str(tmp_path / "plugins"))

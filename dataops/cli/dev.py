@@ -1,7 +1,8 @@
 """`dataops dev`: `dagster dev` on this project, with the project root as DAGSTER_HOME by default
 (deploy/ when DATAOPS_POSTGRES_URL is set, see `dataops.cli.instance`), the flowchart editor
-beside it, and a watcher that reloads the code location when flowcharts or plugin modules
-change; Ctrl-C stops them all."""
+beside it, a warm run server for `dataops run` in other terminals (unless one is running), and
+a watcher that reloads the code location when flowcharts or plugin modules change; Ctrl-C stops
+them all."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dataops.cli import warm
 from dataops.cli.instance import instance_env
 from dataops.hotplug import start_watcher
 from dataops.settings import get_settings
@@ -23,6 +25,7 @@ def start_dev(extra: list[str]) -> int:
     command = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", *extra]
     editor = subprocess.Popen([sys.executable, "-m", "dataops.cli.main", "editor"], env=env)
     dagster = subprocess.Popen(command, env=env)
+    server = None if warm.status(warm.socket_path()) else subprocess.Popen(warm.server_command(), env=env)
     settings = get_settings()
     _, stop_watching = start_watcher([settings.flowcharts, settings.plugins], env["DATAOPS_DAGSTER_URL"])
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the children too, like Ctrl-C
@@ -34,6 +37,8 @@ def start_dev(extra: list[str]) -> int:
         stop_watching.set()
         _stop(editor)
         _stop(dagster)
+        if server is not None:
+            _stop(server)
 
 
 def _interrupt(signum: int, frame: object) -> None:

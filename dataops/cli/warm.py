@@ -233,7 +233,8 @@ def serve(path: Path) -> None:
             path.unlink(missing_ok=True)
     if restart:
         print("dataops warm run server: code changed, restarting", flush=True)
-        os.execv(sys.executable, [sys.executable, "-m", "dataops.cli.warm", str(path)])
+        command = server_command(path)
+        os.execv(command[0], command)
 
 
 def _listen(path: Path) -> socket.socket:
@@ -403,6 +404,11 @@ def status(path: Path) -> int | None:
         return _peer(connection)[0]
 
 
+def server_command(path: Path | None = None) -> list[str]:
+    """The command that runs a server in the foreground (on the default socket without `path`)."""
+    return [sys.executable, "-m", "dataops.cli.warm", *([str(path)] if path else [])]
+
+
 def start(path: Path, timeout: float = 60.0) -> int:
     """Start a server in the background and wait until it answers; its pid."""
     running = status(path)
@@ -414,7 +420,7 @@ def start(path: Path, timeout: float = 60.0) -> int:
     log = path.with_suffix(".log")
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "dataops.cli.warm", str(path)],
+            server_command(path),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,

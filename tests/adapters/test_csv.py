@@ -122,3 +122,42 @@ def test_short_gbk_files_are_not_mistaken_for_utf16_or_utf8(tmp_path: Path, text
     (tmp_path / "f.csv").write_bytes(text.encode("gbk"))
     frame = read(tmp_path, "f.csv")
     assert frame.columns[0] == text.split(",")[0].strip()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_quoted_values_keep_their_newlines_and_delimiters(tmp_path: Path, encoding: str) -> None:
+    text = '城市,备注\n北京,"第一行\n第二行"\n上海,"a,b"\n'
+    (tmp_path / "f.csv").write_bytes(text.encode(encoding))
+    frame = read(tmp_path, "f.csv")
+    assert frame["备注"].tolist() == ["第一行\n第二行", "a,b"]
+    assert frame["城市"].tolist() == ["北京", "上海"]
+
+
+def test_values_spanning_lines_across_many_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Small blocks, so row ends must be found by quotes and not by newlines (the quote check).
+    monkeypatch.setattr("adapters.csv.BLOCK_BYTES", 1 << 14)
+    texts = ["\n".join([f"v{i}" + "x,y" * (i % 3)] * (1 + i % 4)) for i in range(20_000)]
+    rows = [f'{i},"{text}",{2 * i}' for i, text in enumerate(texts)]
+    (tmp_path / "f.csv").write_text("id,text,n\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    frame = read(tmp_path, "f.csv")
+    assert frame["id"].tolist() == list(range(20_000))
+    assert frame["text"].tolist() == texts
+    assert frame["n"].iloc[-1] == 39_998
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding", "quoted"),
+    [
+        (b"a,b\n1,2\n", "utf-8", False),
+        (b'a,b\n1,"2"\n', "utf-8", True),
+        ("城市,价格\n北京,1\n".encode("gbk"), "gbk", False),
+        ("城市,价格\n北京,1\n".encode("gb18030"), "gb18030", False),
+        (b"", "utf-8", False),
+        ("a,b\n".encode("utf-16"), "utf-16", True),  # not ASCII-compatible: assumed to quote
+    ],
+)
+def test_quote_check(tmp_path: Path, content: bytes, encoding: str, quoted: bool) -> None:
+    from adapters.csv import _may_quote
+
+    (tmp_path / "f.csv").write_bytes(content)
+    assert _may_quote(tmp_path / "f.csv", encoding) is quoted
