@@ -305,6 +305,9 @@ def _child(connection: socket.socket, request: dict, fds: list[int]) -> None:
     _in_server = True
     code = 1
     try:
+        os.setpgid(
+            0, 0
+        )  # Ctrl-C in the server's terminal (`dataops dev`) is not this run's; its client forwards its own
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         for target, fd in enumerate(fds):

@@ -70,3 +70,37 @@ def test_sql_query_statement_check() -> None:
     ]:
         with pytest.raises(ModuleError, match=message):
             check_statement(bad, field="query")
+
+
+def test_the_kept_connection_forgets_frames_and_survives_errors() -> None:
+    import duckdb
+
+    from module_library.expressions import sandbox
+
+    frame = pd.DataFrame({"a": [1, 2, 3]})
+    assert evaluate(frame, "a * 2", field="expression").to_pylist() == [2, 4, 6]
+    with sandbox({}) as con, pytest.raises(duckdb.CatalogException, match="data"):
+        con.sql("SELECT * FROM data").fetchall()  # the frame was unregistered
+    with pytest.raises(ModuleError, match=r"^condition: unknown column 'b' \(available: a\)$"):
+        evaluate(frame, "b > 1", field="condition")
+    assert evaluate(pd.DataFrame({"b": [5]}), "b + 1", field="expression").to_pylist() == [6]
+    with sandbox({}) as con, pytest.raises(duckdb.Error):  # still locked after the error
+        con.sql("SELECT * FROM read_csv('/etc/passwd')").fetchall()
+
+
+def test_a_forked_process_evaluates_on_its_own_connection() -> None:
+    import os
+
+    frame = pd.DataFrame({"a": [1, 2]})
+    evaluate(frame, "a + 1", field="expression")  # the parent now holds a connection
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        try:
+            os.write(write, str(evaluate(frame, "a * 10", field="expression").to_pylist()).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    assert os.read(read, 100) == b"[10, 20]"
+    assert evaluate(frame, "a - 1", field="expression").to_pylist() == [0, 1]
