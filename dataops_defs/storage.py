@@ -134,11 +134,11 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         super().dispose()
 
     def delete_events(self, run_id: str) -> None:
+        super().delete_events(run_id)  # opens the run's connection: drop its engine afterwards
         with self._db_lock:
             engine = self._engines.pop(run_id, None)
-            if engine is not None:
-                engine.dispose()
-        super().delete_events(run_id)
+        if engine is not None:
+            engine.dispose()
 
     def wipe(self) -> None:
         self.dispose()

@@ -47,13 +47,18 @@ def socket_path() -> Path:
     if chosen:
         return Path(chosen)
     base = Path(os.environ.get("XDG_RUNTIME_DIR") or f"/tmp/dataops-{os.getuid()}")
-    key = hashlib.sha256(f"{sys.executable}\0{PROJECT}".encode()).hexdigest()[:12]
+    key = hashlib.sha256(f"{_interpreter()}\0{PROJECT}".encode()).hexdigest()[:12]
     return base / f"warm-{key}.sock"
+
+
+def _interpreter() -> str:
+    """This Python, whichever name started it (`python`, `python3.11`, a script's shebang)."""
+    return f"{sys.prefix}\0{os.path.realpath(sys.executable)}"
 
 
 def fingerprint() -> str:
     """Changes when the project's code or the installed packages change (about 2 ms)."""
-    digest = hashlib.sha256(sys.executable.encode())
+    digest = hashlib.sha256(_interpreter().encode())
     for package in PACKAGES:
         for file in sorted((PROJECT / package).rglob("*.py")):
             stat = file.stat()
@@ -271,6 +276,7 @@ def _handle(connection: socket.socket, known: str, listener: socket.socket) -> b
     connection.settimeout(10)
     if _peer(connection)[1] != os.getuid():
         return False
+    fds: list[int] = []
     try:
         head, fds, _, _ = socket.recv_fds(connection, 4, 3)
         size = struct.unpack("!I", head)[0]
@@ -283,7 +289,11 @@ def _handle(connection: socket.socket, known: str, listener: socket.socket) -> b
                 raise ValueError("truncated request")
             body += chunk
         request = json.loads(body)
+        if not isinstance(request, dict):
+            raise ValueError("malformed request")
     except (OSError, ValueError, struct.error):
+        for fd in fds:
+            os.close(fd)
         return False
     try:
         if request.get("fingerprint") != known:
