@@ -34,7 +34,9 @@ def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
             raise AdapterError(
                 f"column '{field.name}' nests lists or records more than {MAX_NESTING} levels deep; flatten it first"
             )
-    frame = table.to_pandas(date_as_object=False)  # dates as datetime64, not Python objects
+    # Dates as datetime64, not Python objects. One pandas block per column: consolidating the
+    # columns into 2-D blocks copies them all (0.4 s of 0.5 s at 10M rows x 6 columns).
+    frame = table.to_pandas(date_as_object=False, split_blocks=True)
     for index, column in enumerate(table.columns):
         if column.null_count and column.type in _NULLABLE:
             frame.isetitem(index, column.to_pandas(types_mapper=_NULLABLE.get))

@@ -95,9 +95,9 @@ class ArrowIOManager(dg.ConfigurableIOManager, dg.UPathIOManager):
         available = table.schema.names
         columns = _projection(context, available)
         if columns is None:
-            return table.to_pandas()
+            return table.to_pandas(split_blocks=True)  # one block per column: no copy to consolidate
         context.add_input_metadata({"columns loaded": f"{len(columns)} of {len(available)}: {', '.join(columns)}"})
-        return table.select(columns).to_pandas()
+        return table.select(columns).to_pandas(split_blocks=True)
 
     def get_metadata(self, context: dg.OutputContext, obj: pd.DataFrame) -> dict[str, Any]:
         return table_metadata(obj)
