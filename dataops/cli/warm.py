@@ -71,9 +71,14 @@ def fingerprint() -> str:
 # --- client -----------------------------------------------------------------------------
 
 
+def enabled() -> bool:
+    """False when DATAOPS_WARM says off (off, 0, false, no)."""
+    return os.environ.get("DATAOPS_WARM", "").lower() not in ("off", "0", "false", "no")
+
+
 def run_warm(argv: list[str]) -> int | None:
     """Run `dataops ARGV` in the warm server; None when there is none (the caller runs cold)."""
-    if _in_server or os.environ.get("DATAOPS_WARM", "").lower() in ("off", "0", "false", "no"):
+    if _in_server or not enabled():
         return None
     try:
         connection = _connect(socket_path())

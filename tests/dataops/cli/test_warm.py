@@ -608,3 +608,24 @@ def test_a_request_that_is_not_an_object_is_ignored(private_socket: Path) -> Non
         assert connection.recv(16) == b""
     time.sleep(1.0)
     assert warm.status(server.path) == server.pid
+
+
+# --- `dataops dev` ----------------------------------------------------------------------------
+
+
+def test_dataops_dev_runs_a_warm_server_for_its_session(probe: Path, private_socket: Path) -> None:
+    from tests.support.dagster_server import dagster_dev
+
+    shutil.copy(PROJECT / "workspace.yaml", probe / "workspace.yaml")
+    env = {k: v for k, v in os.environ.items() if k.startswith(("DATAOPS_", "DAGSTER_HOME", "WARM_PROBE"))}
+    with dagster_dev(env, probe / "dev.log", cwd=probe, via_dataops=True) as running:
+        running.wait_for_jobs({"probe"})
+        _wait(lambda: warm.status(private_socket) is not None, 60, "dataops dev's warm run server")
+        pid = warm.status(private_socket)
+        result = dataops("run", "flowcharts/probe.yaml", cwd=probe)
+        assert result.returncode == 0, result.stderr
+        who = json.loads((probe / "who.json").read_text())
+        assert who["ppid"] == pid  # the node ran in a child of dev's server
+    _wait(lambda: not _alive(pid), 30, "the warm run server to stop with dataops dev")
+    assert warm.status(private_socket) is None
+    assert not private_socket.exists()
