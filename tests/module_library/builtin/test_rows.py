@@ -115,3 +115,43 @@ def test_sort_rows_is_a_stable_permutation_with_nulls_last(records, descending) 
     assert out["n"].iloc[len(values) :].isna().all()
     for _, group in out.groupby("n", dropna=False, sort=False):
         assert group["position"].is_monotonic_increasing
+
+
+def _mixed(rows: int) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    return pd.DataFrame(
+        {
+            "城市": pd.array(rng.choice(["北京", "上海", None], rows), dtype="str"),
+            "n": pd.array(np.where(rng.random(rows) > 0.9, None, rng.integers(0, 9, rows)), dtype="Int64"),
+            "x": rng.random(rows),
+            "kind": pd.Categorical(rng.choice(["a", "b"], rows)),
+            "at": pd.date_range("2026-01-01", periods=rows, freq="min", tz="Asia/Shanghai"),
+            "ok": rng.random(rows) > 0.5,
+        },
+        index=pd.RangeIndex(100, 100 + 2 * rows, 2),
+    )
+
+
+@pytest.mark.parametrize("object_column", [False, True])
+def test_keep_rows_through_arrow_is_pandas_boolean_indexing(monkeypatch, object_column: bool) -> None:
+    import pyarrow as pa
+
+    from module_library.builtin import rows as module
+
+    frame = _mixed(5_000)
+    if object_column:  # mixed Python objects do not survive Arrow: pandas' path
+        frame["note"] = pd.Series([1, "二", None, 4.5] * 1_250, index=frame.index, dtype=object)
+    filtered: list[int] = []  # the masks handed to Arrow (pa.Table itself cannot be patched)
+    real_array = pa.array
+
+    def array(values, *args, **kwargs):
+        if isinstance(values, np.ndarray) and values.dtype == bool:
+            filtered.append(len(values))
+        return real_array(values, *args, **kwargs)
+
+    monkeypatch.setattr(pa, "array", array)
+    monkeypatch.setattr(module, "ARROW_FILTER_CELLS", 1_000)
+    mask = frame["x"] > 0.3
+    kept = module.keep_rows(frame, mask)
+    assert_frame_equal(kept, frame[mask])  # same values, dtypes and index labels
+    assert filtered == ([] if object_column else [5_000])
