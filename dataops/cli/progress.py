@@ -8,6 +8,8 @@ import click
 
 from dataops.spec import ValidFlowchart
 
+INTERRUPTED = ("DagsterExecutionInterruptedError", "KeyboardInterrupt")
+
 
 class Progress:
     """Prints one line per finished node: rows and columns out, or the failure."""
@@ -64,6 +66,8 @@ def _failure_message(event: Any) -> str:
     if user is not None and user.description:
         return user.description
     error = data.error
+    if error.cls_name in INTERRUPTED:
+        return "interrupted (Ctrl-C, or the run was stopped) before the node finished"
     while error.cause is not None and "DagsterExecutionStepExecutionError" in error.cls_name:
         error = error.cause
     return error.to_string()
