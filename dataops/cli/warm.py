@@ -89,6 +89,7 @@ def run_warm(argv: list[str]) -> int | None:
             "argv": argv,
             "cwd": os.getcwd(),
             "env": dict(os.environ),
+            "project": str(PROJECT),
             "fingerprint": fingerprint(),
             "encoding": sys.stdout.encoding,
         }
@@ -98,6 +99,12 @@ def run_warm(argv: list[str]) -> int | None:
         if hello is None or "pid" not in hello:  # the server restarts on new code: this run goes cold
             if hello and hello.get("stale"):
                 print("note: the warm run server is restarting on changed code; this run starts cold", file=sys.stderr)
+            elif hello and hello.get("project"):
+                print(
+                    f"note: the warm run server on {socket_path()} serves {hello['project']}, not {PROJECT}; "
+                    "this run starts cold",
+                    file=sys.stderr,
+                )
             return None
         child = int(hello["pid"])
         forward = _forward_signals(child)
@@ -301,6 +308,9 @@ def _handle(connection: socket.socket, known: str, listener: socket.socket) -> b
             os.close(fd)
         return False
     try:
+        if request.get("project") != str(PROJECT):  # another checkout on a shared DATAOPS_WARM_SOCKET
+            _reply(connection, {"project": str(PROJECT)})
+            return False
         if request.get("fingerprint") != known:
             _reply(connection, {"stale": True})
             return True

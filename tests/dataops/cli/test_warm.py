@@ -538,7 +538,14 @@ def test_a_stale_request_restarts_the_server(server: Server) -> None:
     restarts = server.log.read_text().count("code changed, restarting")
     connection = warm._connect(server.path)
     with connection, open(os.devnull, "rb") as null:
-        request = {"argv": ["run", "x.yaml"], "cwd": "/", "env": {}, "fingerprint": "old code", "encoding": "utf-8"}
+        request = {
+            "argv": ["run", "x.yaml"],
+            "cwd": "/",
+            "env": {},
+            "project": str(PROJECT),
+            "fingerprint": "old code",
+            "encoding": "utf-8",
+        }
         warm._send(connection, request, fds=[null.fileno()] * 3)
         reader = connection.makefile("rb")
         assert json.loads(reader.readline()) == {"stale": True}
@@ -559,7 +566,21 @@ def test_a_stale_server_makes_the_client_run_cold(
     _ready(server)
 
 
-# --- known problems (strict: they fail once fixed, then drop the mark) ------------------------
+def test_another_checkout_on_a_shared_socket_runs_cold_without_restarting_the_server(
+    server: Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _ready(server)
+    restarts = server.log.read_text().count("code changed, restarting")
+    monkeypatch.setattr(warm, "PROJECT", Path("/elsewhere/dataops"))
+    assert warm.run_warm(["run", "x.yaml"]) is None
+    assert capsys.readouterr().err == (
+        f"note: the warm run server on {server.path} serves {PROJECT}, not /elsewhere/dataops; this run starts cold\n"
+    )
+    assert warm.status(server.path) == server.pid
+    assert server.log.read_text().count("code changed, restarting") == restarts
+
+
+# --- other names of the same Python, malformed requests -----------------------------------------
 
 
 def test_a_client_on_another_name_of_the_same_python_is_served(server: Server, probe: Path) -> None:
