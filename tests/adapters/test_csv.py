@@ -153,6 +153,8 @@ def test_values_spanning_lines_across_many_blocks(tmp_path: Path, monkeypatch: p
         ("城市,价格\n北京,1\n".encode("gbk"), "gbk", False),
         ("城市,价格\n北京,1\n".encode("gb18030"), "gb18030", False),
         (b"", "utf-8", False),
+        (b"a,b\n" + b"1,2\n" * 300_000 + b'3,"x"\n', "utf-8", True),  # the quote is past the first 1 MiB
+        (b"a,b\n" + b"1,2\n" * 300_000, "utf-8", False),
         ("a,b\n".encode("utf-16"), "utf-16", True),  # not ASCII-compatible: assumed to quote
     ],
 )
