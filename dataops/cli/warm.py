@@ -191,9 +191,8 @@ def warm_up() -> None:
     import dataops.cli.progress
     import dataops.cli.run  # noqa: F401
     import dataops_defs.standalone  # noqa: F401
-    from module_library.discovery import discover
+    import module_library.builtin  # noqa: F401  (only these: each run loads the entry points and plugin files itself)
 
-    discover(None)  # the built-in modules; each run discovers the plugins again
     _open_storage_once()
     try:
         import dagster_postgres  # noqa: F401
