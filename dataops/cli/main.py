@@ -145,9 +145,10 @@ def reload(url: str) -> None:
     sys.exit(0 if all(status == "ok" for status in outcome.values()) else 1)
 
 
-def cli() -> None:
+def cli(args: list[str] | None = None) -> None:
+    """The `dataops` entry point (ARGS default to the command line); always ends in SystemExit."""
     try:
-        main(standalone_mode=True)
+        main(args=args, standalone_mode=True)
     except DataOpsError as exc:  # a user mistake that escaped a command: message only
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

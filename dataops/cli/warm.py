@@ -392,19 +392,16 @@ def _exit_with_client(connection: socket.socket) -> None:
 
 
 def _run_command(argv: list[str]) -> int:
-    from dataops.cli.main import main
-    from dataops.errors import DataOpsError
+    """`dataops ARGV` exactly as the `dataops` entry point runs it; its exit code."""
+    from dataops.cli.main import cli
     from dataops.settings import get_settings
 
     get_settings.cache_clear()  # the client's environment, not the server's
     sys.argv = ["dataops", *argv]
     try:
-        main.main(args=argv, prog_name="dataops")
+        cli(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except DataOpsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     return 0
 
 
