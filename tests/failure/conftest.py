@@ -24,26 +24,27 @@ def tmp_path() -> Iterator[Path]:
         yield Path(folder)
 
 
-@pytest.fixture
-def plugin(workspace: Path) -> Callable[[str, str], Path]:
-    """Write a plugin module file `<name>.py` into the workspace's plugins folder."""
+def _writer(folder: Path, suffix: str) -> Callable[[str, str], Path]:
+    """`write(name, text)`: the dedented text as `<folder>/<name><suffix>`."""
 
-    def write(name: str, source: str) -> Path:
-        path = workspace / "plugins" / f"{name}.py"
-        path.write_text(textwrap.dedent(source), encoding="utf-8")
-        return path
-
-    return write
-
-
-@pytest.fixture
-def flowchart(workspace: Path) -> Callable[[str, str], Path]:
     def write(name: str, text: str) -> Path:
-        path = workspace / "flowcharts" / f"{name}.yaml"
+        path = folder / f"{name}{suffix}"
         path.write_text(textwrap.dedent(text), encoding="utf-8")
         return path
 
     return write
+
+
+@pytest.fixture
+def plugin(workspace: Path) -> Callable[[str, str], Path]:
+    """Write a plugin module file `<name>.py` into the workspace's plugins folder."""
+    return _writer(workspace / "plugins", ".py")
+
+
+@pytest.fixture
+def flowchart(workspace: Path) -> Callable[[str, str], Path]:
+    """Write a flowchart `<name>.yaml` into the workspace's flowcharts folder."""
+    return _writer(workspace / "flowcharts", ".yaml")
 
 
 @pytest.fixture
