@@ -193,25 +193,10 @@ def warm_up() -> None:
     import dataops_defs.standalone  # noqa: F401
     import module_library.builtin  # noqa: F401  (only these: each run loads the entry points and plugin files itself)
 
-    _open_storage_once()
     try:
         import dagster_postgres  # noqa: F401
     except ImportError:
         pass
-
-
-def _open_storage_once() -> None:
-    """Create a throw-away SQLite instance storage: Alembic's migration scripts are then read
-    (`dataops_defs.storage` keeps them per process) before any run forks."""
-    import tempfile
-
-    from dataops_defs.storage import DataOpsSqliteStorage
-
-    with tempfile.TemporaryDirectory(prefix="dataops-warm-") as home:
-        storage = DataOpsSqliteStorage.from_local(home)
-        with storage.event_log_storage.run_connection("warm-up"):
-            pass
-        storage.dispose()
 
 
 def serve(path: Path) -> None:
