@@ -6,24 +6,30 @@ dates come back as dates), and `to_sql` creates a table from the frame's dtypes.
 with numpy-nullable dtypes, so integer columns with NULLs stay integers, then take the dtypes of
 every other format through Arrow.
 
-- `url` may hold `${VAR}` references, filled from the environment, so passwords stay out of the
-  flowchart; every message shows the URL with the password masked.
+- `url` may hold `${VAR}` references to the variables the operator allows, filled from the
+  environment, so passwords stay out of the flowchart; every message masks them. Plain
+  postgresql:// and mysql:// use the installed drivers (psycopg2, PyMySQL); URL options, database
+  kinds and hosts are checked against allow-lists (`adapters/sql_policy.py`).
 - A relative SQLite path (`sqlite:///warehouse.sqlite`) is a file in the data root and, like
   every file path, may not resolve outside it.
-- `read_sql` runs exactly the given `query`, with `params` bound by the driver (never pasted
-  into the text), in a transaction that is rolled back: reading never changes the database.
+- `read_sql` runs exactly one query (checked with sqlglot), with `params` bound by the driver
+  (never pasted into the text), in a read-only transaction (SQLite: a read-only connection) that
+  is rolled back: reading never changes the database.
 - `write_sql` writes in one transaction, so a failure leaves the table as it was. MySQL and
   MariaDB commit table creation implicitly, so there a new or replaced table is filled under a
-  temporary name and swapped in with one atomic RENAME TABLE.
+  staging name carrying the writer's connection id and swapped in with one atomic RENAME TABLE;
+  staging tables whose connection is gone (a killed writer) are dropped before the next write.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -32,6 +38,7 @@ from adapters.base import Adapter, reason
 from adapters.optional import require
 from adapters.projection import projection
 from adapters.registry import register_adapter
+from adapters.sql_policy import query_problem
 from adapters.sql_url import SqlLocation, database_url, masked, scrub, sqlite_file
 from dataops.errors import AdapterError, Where, did_you_mean
 
@@ -51,6 +58,10 @@ DRIVER_PACKAGES = {
 }
 CONNECT_TIMEOUT_SECONDS = 10
 _LISTED_TABLES = 20
+STAGING_PREFIX = "_dataops_"
+_STAGING = re.compile(rf"^{STAGING_PREFIX}c(\d+)_[0-9a-f]+$")
+# The first statement of a read's transaction makes it read-only (SQLite opens the file read-only).
+_READ_ONLY = {"postgresql": "SET TRANSACTION READ ONLY", "mysql": "START TRANSACTION READ ONLY"}
 
 
 def _sa() -> Any:
@@ -80,15 +91,21 @@ class SqlAdapter(Adapter):
         described = self._describe(location)
         field = "table" if location.table else "query"
         bound_values = getattr(params, "params", None) or {}
+        if location.query is not None:
+            problem = query_problem(location.query, location.url.get_backend_name())
+            if problem:
+                raise AdapterError(problem, Where(field="query"))
         statement, bound = (None, None) if location.query is None else _query(location.query, bound_values)
-        with self._connection(location) as connection:
+        with self._connection(location, read_only=True) as connection:
             try:
+                if connection.dialect.name in _READ_ONLY:
+                    connection.exec_driver_sql(_READ_ONLY[connection.dialect.name])
                 if location.table:
                     statement, bound = _select_table(connection, location.table, columns, described), None
                 frame = pd.read_sql(statement, connection, params=bound, dtype_backend="numpy_nullable")
             except sa.exc.ResourceClosedError as exc:
                 raise AdapterError(
-                    f"{described} returned no rows to read; read_sql runs a SELECT (and rolls back any change)",
+                    f"{described} returned no rows to read; read_sql runs a SELECT",
                     Where(field="query"),
                 ) from exc
             except (sa.exc.DBAPIError, pd.errors.DatabaseError) as exc:
@@ -131,10 +148,11 @@ class SqlAdapter(Adapter):
             raise AdapterError(f"cannot write {described}: {_driver_message(exc, location.url)}") from exc
 
     @contextmanager
-    def _connection(self, location: SqlLocation) -> Iterator[Connection]:
+    def _connection(self, location: SqlLocation, *, read_only: bool = False) -> Iterator[Connection]:
         """A connection on a pool-less engine, disposed afterwards; failing to connect is one clear error."""
         sa = _sa()
-        engine = _engine(location.url)
+        path = sqlite_file(location.url) if read_only else None
+        engine = _engine(location.url if path is None else _read_only_sqlite(location.url, path))
         try:
             try:
                 connection = engine.connect()
@@ -155,6 +173,11 @@ def _driver_message(exc: Exception, url: URL) -> str:
     sa = _sa()
     cause = exc if isinstance(exc, sa.exc.DBAPIError) else exc.__cause__
     return scrub(reason(cause.orig if isinstance(cause, sa.exc.DBAPIError) else exc), url)
+
+
+def _read_only_sqlite(url: URL, path: Path) -> URL:
+    """The SQLite file opened with mode=ro: no statement can write to it."""
+    return url.set(database=f"file:{quote(str(path))}", query={**url.query, "mode": "ro", "uri": "true"})
 
 
 def split_table(table: str) -> tuple[str | None, str]:
@@ -252,7 +275,10 @@ def _swap_in(connection: Connection, frame: pd.DataFrame, schema: str | None, na
     def quoted(table: str) -> str:
         return connection.dialect.identifier_preparer.format_table(sa.table(table, schema=schema))
 
-    staging = f"_dataops_{uuid.uuid4().hex[:16]}"
+    _drop_stale_staging(connection, schema, quoted)
+    connection_id = connection.exec_driver_sql("SELECT CONNECTION_ID()").scalar()
+    connection.commit()
+    staging = f"{STAGING_PREFIX}c{connection_id}_{uuid.uuid4().hex[:12]}"
     retired = f"{staging}_old"
     try:
         with connection.begin():
@@ -268,6 +294,21 @@ def _swap_in(connection: Connection, frame: pd.DataFrame, schema: str | None, na
     if replace:
         with connection.begin():
             connection.execute(sa.text(f"DROP TABLE {quoted(retired)}"))
+
+
+
+def _drop_stale_staging(connection: Connection, schema: str | None, quoted: Any) -> None:
+    """Drop staging tables of writers whose connection is gone (killed mid-write): live ones are kept."""
+    sa = _sa()
+    names = [n for n in sa.inspect(connection).get_table_names(schema=schema) if _STAGING.match(n.removesuffix("_old"))]
+    if not names:
+        connection.commit()
+        return
+    alive = {int(i) for i in connection.exec_driver_sql("SELECT ID FROM information_schema.PROCESSLIST").scalars()}
+    stale = [n for n in names if int(_STAGING.match(n.removesuffix("_old")).group(1)) not in alive]
+    for name in stale:
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {quoted(name)}")
+    connection.commit()
 
 
 register_adapter(SqlAdapter())

@@ -1,8 +1,8 @@
-"""Database URLs: `${VAR}` filled from the environment, passwords masked, SQLite files in the data root."""
+"""Database URLs: `${VAR}` filled from the allowed environment, secrets masked, the outbound policy
+checked once filled, SQLite files in the data root."""
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,15 +10,16 @@ from typing import TYPE_CHECKING
 
 from adapters.optional import require
 from adapters.paths import resolve_data_path
+from adapters.sql_policy import url_problem, with_default_driver
+from dataops import env_vars
 from dataops.errors import AdapterError, Where
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_KEY = re.compile(r"pass|pwd|secret|token|key|auth|credential", re.IGNORECASE)
 _PLACEHOLDER = "dataops-masked"  # rendered as is, unlike *** (percent-encoded in a query)
-EXAMPLE = "postgresql+psycopg2://user:${PGPASSWORD}@host:5432/database"
+EXAMPLE = "postgresql://user:${DATAOPS_SECRET_PGPASSWORD}@host:5432/database"
 
 
 @dataclass(frozen=True)
@@ -35,17 +36,17 @@ class SqlLocation:
 
 def masked(url: URL) -> str:
     """The URL as text with the password, and query values that may be secrets (`?password=`,
-    `?token=`: drivers take those too), replaced by ***."""
+    `?token=`: drivers take those too), and any value of an expandable variable, replaced by ***."""
     hidden = dict.fromkeys(_secret_keys(url), _PLACEHOLDER)
     shown = url.update_query_dict(hidden) if hidden else url
-    return shown.render_as_string(hide_password=True).replace(_PLACEHOLDER, "***")
+    return env_vars.mask(shown.render_as_string(hide_password=True).replace(_PLACEHOLDER, "***"))
 
 
 def scrub(text: str, url: URL) -> str:
     """`text` without the URL's secrets, should a driver ever quote them back."""
     for secret in _secrets(url):
         text = text.replace(secret, "***")
-    return text
+    return env_vars.mask(text)
 
 
 def _secret_keys(url: URL) -> list[str]:
@@ -63,8 +64,9 @@ def database_url(template: str, root: Path, where: Where) -> URL:
 
     The parts (user, password, host, database, query) are filled after parsing, so a password
     holding @ or / needs no escaping; a template that parses only once filled (`${DATABASE_URL}`,
-    a `${PORT}`) is filled as text. The variables are the user's own secrets, named in the
-    flowchart, so they are read from the environment here rather than from the settings object.
+    a `${PORT}`) is filled as text. Only variables the operator allows are filled
+    (`dataops.env_vars`). The filled URL must pass the outbound policy (`adapters.sql_policy`):
+    a supported database kind, allowed options, a host flowcharts may reach.
     """
     sqlalchemy_url = require("sqlalchemy.engine.url", package="SQLAlchemy", purpose="reading and writing databases")
     from sqlalchemy.exc import ArgumentError
@@ -91,6 +93,10 @@ def database_url(template: str, root: Path, where: Where) -> URL:
                 for key, value in url.query.items()
             },
         )
+    url = with_default_driver(url)
+    problem = url_problem(url)
+    if problem:
+        raise AdapterError(problem, where)
     return _confine_sqlite(url, root, where) if url.get_backend_name() == "sqlite" else url
 
 
@@ -105,12 +111,6 @@ def _confine_sqlite(url: URL, root: Path, where: Where) -> URL:
     """A relative SQLite path is a file in the data root; one resolving outside it is refused."""
     if url.database in (None, "", ":memory:"):
         return url
-    if str(url.query.get("uri", "")).lower() in ("true", "1"):
-        raise AdapterError(
-            "SQLite URI filenames (uri=true) are not supported; give a path relative to the data root, "
-            "e.g. sqlite:///warehouse.sqlite",
-            where,
-        )
     return url.set(database=str(resolve_data_path(url.database, root, where=where)))
 
 
@@ -119,14 +119,4 @@ def _fill_part(value: str | None, where: Where) -> str | None:
 
 
 def _fill(text: str, where: Where) -> str:
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in os.environ:
-            raise AdapterError(
-                f"the url refers to ${{{name}}}, but the environment variable {name} is not set; "
-                f"set it where dataops runs (e.g. export {name}=...)",
-                where,
-            )
-        return os.environ[name]
-
-    return _VARIABLE.sub(value, text)
+    return env_vars.expand(text, where, AdapterError)

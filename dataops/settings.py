@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PSYCOPG2 = "postgresql+psycopg2://"
 
@@ -32,6 +33,11 @@ class Settings(BaseSettings):
         None, description="Required in X-DataOps-Token when set; mandatory on a non-loopback host."
     )
     editor_max_upload_mb: float = Field(200, gt=0, description="Largest accepted upload, in MiB.")
+    editor_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated host or host:port names the editor answers to besides its own address "
+        "(and localhost aliases on loopback), e.g. a reverse proxy's name; every other Host is refused.",
+    )
     sensor_interval: int = Field(5, ge=1, description="Seconds between checks of watched folders.")
     settle_seconds: float = Field(
         2.0, ge=0, description="A watched file unchanged this long (or across two checks) is complete."
@@ -51,6 +57,26 @@ class Settings(BaseSettings):
     )
     celery_backend: SecretStr = Field(SecretStr("rpc://"), description="Celery result backend URL.")
     celery_queue: str = Field("dagster", min_length=1, description="Celery queue the steps go to and workers read.")
+    allowed_env: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated environment variables a flowchart may name as ${VAR}, besides DATAOPS_SECRET_* "
+        "(always allowed), e.g. PGPASSWORD,MY_TOKEN. Other DATAOPS_* variables are never expanded.",
+    )
+    outbound_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated hosts notifications and database URLs may reach: names, *.domain, addresses or "
+        "networks (10.0.0.0/8). Empty: any host but link-local and cloud metadata addresses, which are always refused.",
+    )
+    outbound_schemes: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated notification and database URL schemes allowed (json, mailtos, postgresql, ...). "
+        "Empty: every network scheme; local ones (file, desktop, syslog) are always refused.",
+    )
+
+    @field_validator("editor_allowed_hosts", "allowed_env", "outbound_hosts", "outbound_schemes", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
     @field_validator("postgres_url")
     @classmethod

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -184,21 +183,27 @@ def _check_automation(flowchart: Flowchart, modules: dict[str, ModuleSpec], wher
                 )
             )
     for index, target in enumerate(flowchart.notify):
-        if not _apprise_accepts(target.url):
-            problems.append(
-                Problem(
-                    where(None, f"notify[{index}].url"),
-                    "not a notification URL Apprise understands (e.g. mailto://user:pass@host, json://host/path, dingtalk://token)",
-                )
-            )
+        refused = _notify_url_problem(target.url)
+        if refused:
+            problems.append(Problem(where(None, f"notify[{index}].url"), refused))
     return problems
 
 
-def _apprise_accepts(url: str) -> bool:
+def _notify_url_problem(url: str) -> str | None:
+    """Allowed `${VAR}`s only, a URL Apprise understands, and, when literal, a scheme and host it may reach."""
     import apprise  # only flowcharts with notify pay for the import
 
-    probe = re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}", "placeholder", url)  # ${VAR}s are filled at send time
-    return apprise.Apprise().add(probe)
+    from dataops.env_vars import REFERENCE, refusal
+    from dataops.outbound import notification_problem, scheme_problem
+
+    refused = refusal(url)
+    if refused:
+        return refused
+    if not apprise.Apprise().add(REFERENCE.sub("placeholder", url)):  # ${VAR}s are filled at send time
+        return "not a notification URL Apprise understands (e.g. mailto://user:pass@host, json://host/path, dingtalk://token)"
+    if REFERENCE.search(url):  # the host is checked once filled
+        return scheme_problem(url.partition(":")[0])
+    return notification_problem(url)
 
 
 def _topological(node_ids: list[str], wires: list[Wire]) -> tuple[list[str], list[str]]:

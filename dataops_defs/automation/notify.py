@@ -4,23 +4,25 @@ One sensor for successes and one for failures watch the jobs whose flowcharts ha
 entries. A message names the flowchart, the run and a link to it, the duration, and either
 each sink's output and row count or the failing node, its module and the error. Delivery is
 retried a bounded number of times and only logged when it fails: it never fails a run.
+`${VAR}`s are filled when sending, only from allowed variables (`dataops.env_vars`), and the
+filled URL must pass the outbound policy (`dataops.outbound`); every value of an expandable
+variable is masked in the message and the logs.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
 
+from dataops import env_vars
+from dataops.errors import DataOpsError
+from dataops.outbound import notification_problem
 from dataops.settings import get_settings
 from dataops.spec import ValidFlowchart
-
-_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,11 @@ def make_notify_sensors(
 
     def notify(context: dg.RunStatusSensorContext, outcome: str) -> None:
         flowchart, entries = targets[context.dagster_run.job_name]
-        urls = [entry.url for entry in entries if outcome in entry.on]
+        urls = {
+            f"{flowchart.name} › notify[{index}].url": entry.url
+            for index, entry in enumerate(entries)
+            if outcome in entry.on
+        }
         if not urls:
             return
         message = compose(context.instance, context.dagster_run, flowchart, outcome)
@@ -119,11 +125,6 @@ def _failure_text(event: dg.DagsterEvent | None) -> str:
     return error.message.strip() if error else "unknown"
 
 
-def expand(url: str) -> str:
-    """`${VAR}` references from the environment, so tokens stay out of flowchart files."""
-    return _ENV_REFERENCE.sub(lambda m: os.environ.get(m.group(1), ""), url)
-
-
 _HOST_SCHEMES = {"json", "jsons", "form", "forms", "xml", "xmls", "mailto", "mailtos"}
 
 
@@ -137,24 +138,45 @@ def mask(url: str) -> str:
     return f"{scheme}://***@{host}/…"
 
 
-def deliver(urls: Sequence[str], message: Message, log: logging.Logger, pause: float = 1.0) -> bool:
-    """Send to every URL, retrying each a few times; failures are logged, never raised."""
+def expand(url: str) -> str:
+    """The URL filled from the allowed environment and checked against the outbound policy.
+
+    Raises:
+        DataOpsError: a refused or unset variable, or a scheme or host flowcharts may not reach.
+    """
+    filled = env_vars.expand(url)
+    problem = notification_problem(filled)
+    if problem:
+        raise DataOpsError(env_vars.mask(problem))
+    return filled
+
+
+def deliver(urls: Mapping[str, str], message: Message, log: logging.Logger, pause: float = 1.0) -> bool:
+    """Send to every URL (keyed by where the flowchart names it), retrying each a few times;
+    failures are logged, never raised."""
     import apprise
 
     attempts = get_settings().notify_attempts
+    title, body = env_vars.mask(message.title), env_vars.mask(message.body)
     all_sent = True
-    for url in urls:
+    for where, url in urls.items():
         notifier = apprise.Apprise()
-        if not notifier.add(expand(url)):
-            log.warning(f"notification URL {mask(url)} is not usable; check its ${{VAR}} references")
+        try:
+            filled = expand(url)
+        except DataOpsError as exc:
+            log.error(f"{where}: not sent: {exc.message}")
+            all_sent = False
+            continue
+        if not notifier.add(filled):
+            log.warning(f"{where}: notification URL {mask(url)} is not usable")
             all_sent = False
             continue
         for attempt in range(1, attempts + 1):
             try:
-                sent = notifier.notify(title=message.title, body=message.body, notify_type=message.kind)
+                sent = notifier.notify(title=title, body=body, notify_type=message.kind)
             except Exception as exc:  # a broken plugin must not stop the sensor
                 sent = False
-                log.warning(f"notification to {mask(url)} raised {type(exc).__name__}: {exc}")
+                log.warning(f"notification to {mask(url)} raised {type(exc).__name__}: {env_vars.mask(str(exc))}")
             if sent:
                 break
             if attempt < attempts:

@@ -8,7 +8,13 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from module_library.builtin.source_params import FileParams, database_url, json_lines_default, known_encoding
+from module_library.builtin.source_params import (
+    URL_DESCRIPTION,
+    FileParams,
+    database_url,
+    json_lines_default,
+    known_encoding,
+)
 from module_library.sdk import ModuleParams
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -58,11 +64,7 @@ class WriteParquetParams(FileParams):
 
 
 class WriteSqlParams(ModuleParams):
-    url: str = Field(
-        min_length=1,
-        description="SQLAlchemy URL, e.g. postgresql+psycopg2://user:${PGPASSWORD}@host:5432/sales; ${VAR} is "
-        "filled from the environment; sqlite:///file.sqlite is a file in the data root.",
-    )
+    url: str = Field(min_length=1, description=URL_DESCRIPTION)
     table: str = Field(min_length=1, description="Table to write (schema.table allowed).")
     if_exists: Literal["fail", "replace", "append"] = Field(
         "fail", description="When the table exists: fail, replace it, or append the rows."

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import codecs
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_validator
+from pydantic import Field, NonNegativeInt, PositiveInt, ValidationInfo, field_validator, model_validator
 
 from module_library.sdk import ModuleParams
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 LINES_SUFFIXES = (".jsonl", ".ndjson")
 Scalar = str | int | float | bool | None
@@ -36,23 +39,60 @@ def json_lines_default(params: ModuleParams, path: str) -> None:
         params.lines = True  # type: ignore[attr-defined]
 
 
+URL_DESCRIPTION = (
+    "SQLAlchemy URL, e.g. postgresql://user:${DATAOPS_SECRET_PGPASSWORD}@host:5432/sales (mysql:// and "
+    "mariadb:// likewise); ${VAR} is filled from the environment and must be a DATAOPS_SECRET_* variable or one "
+    "the operator lists in DATAOPS_ALLOWED_ENV; sqlite:///file.sqlite is a file in the data root."
+)
+
+
 def database_url(value: str) -> str:
-    """A URL without `${VAR}` must parse now; one with them is checked once filled, at run time."""
+    """Only allowed `${VAR}`s; a URL without them must parse and pass the database policy now,
+    one with them is checked again once filled, at run time."""
+    from dataops.env_vars import refusal
+
+    refused = refusal(value)
+    if refused:
+        raise ValueError(refused)
+    url = _parsed(value)
+    if url is not None:
+        from adapters.sql_policy import url_problem, with_default_driver
+
+        problem = url_problem(with_default_driver(url))
+        if problem:
+            raise ValueError(problem)
+    return value
+
+
+def database_query(query: str | None, url: str | None) -> str | None:
+    """One read-only query, checked in the URL's dialect when the URL is literal (again at run time)."""
+    parsed = _parsed(url) if url else None
+    if query is None or parsed is None:
+        return query
+    from adapters.sql_policy import query_problem
+
+    problem = query_problem(query, parsed.get_backend_name())
+    if problem:
+        raise ValueError(problem)
+    return query
+
+
+def _parsed(value: str) -> URL | None:
+    """The URL parsed when it holds no `${VAR}`; a malformed one is a validation error."""
     if "${" in value:
-        return value
+        return None
     try:
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
     except ImportError:  # the adapter reports the missing package with an install hint
-        return value
+        return None
     try:
-        make_url(value)
+        return make_url(value)
     except ArgumentError:
         raise ValueError(
             "not a database URL; expected dialect+driver://user:password@host:port/database, "
-            "e.g. postgresql+psycopg2://user:${PGPASSWORD}@host:5432/sales or sqlite:///warehouse.sqlite"
+            "e.g. postgresql://user:${DATAOPS_SECRET_PGPASSWORD}@host:5432/sales or sqlite:///warehouse.sqlite"
         ) from None
-    return value
 
 
 class ReadCsvParams(FileParams):
@@ -145,13 +185,13 @@ class ReadFileParams(ReadCsvParams):
 
 
 class ReadSqlParams(ModuleParams):
-    url: str = Field(
-        min_length=1,
-        description="SQLAlchemy URL, e.g. postgresql+psycopg2://user:${PGPASSWORD}@host:5432/sales; ${VAR} is "
-        "filled from the environment; sqlite:///file.sqlite is a file in the data root.",
-    )
+    url: str = Field(min_length=1, description=URL_DESCRIPTION)
     table: str | None = Field(None, min_length=1, description="Read this whole table (schema.table allowed).")
-    query: str | None = Field(None, min_length=1, description="Or run this SELECT; :name marks a parameter.")
+    query: str | None = Field(
+        None,
+        min_length=1,
+        description="Or run this one SELECT (WITH ... SELECT and UNION too), read-only; :name marks a parameter.",
+    )
     params: dict[str, Scalar | list[Scalar]] | None = Field(
         None, description="Values for the query's :name placeholders, bound by the driver (a list fills IN :name)."
     )
@@ -160,6 +200,11 @@ class ReadSqlParams(ModuleParams):
     @classmethod
     def _url(cls, value: str) -> str:
         return database_url(value)
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return database_query(value, info.data.get("url"))
 
     @model_validator(mode="after")
     def _table_or_query(self) -> ReadSqlParams:
