@@ -85,6 +85,7 @@ def _execute(flowchart: ValidFlowchart, merged: dict[str, dict[str, Any]]) -> in
 
     from dataops.cli.progress import Progress
     from dataops_defs.compiler import default_run_config, op_name
+    from dataops_defs.run_worker import RunWorker
     from dataops_defs.standalone import reconstructable_job
 
     # Reconstructable, so the multiprocess and Celery executors can rebuild it in their processes.
@@ -95,11 +96,13 @@ def _execute(flowchart: ValidFlowchart, merged: dict[str, dict[str, Any]]) -> in
         run_config["ops"][op_name(flowchart.name, node)]["config"] = params
     run_config["loggers"] = {"console": {"config": {"log_level": "CRITICAL"}}}
     instance = dg.DagsterInstance.get()
+    run_id = str(uuid.uuid4())
     run = instance.create_run_for_job(
         job_def=job,
-        run_id=str(uuid.uuid4()),
+        run_id=run_id,
         run_config=run_config,
-        tags={**job.run_tags, "dataops/source": "cli"},
+        # This process is the run's worker: run monitoring fails the run if it dies (dataops_defs/launcher.py).
+        tags={**job.run_tags, "dataops/source": "cli", **RunWorker.this_process(run_id).tags()},
         job_code_origin=recon.get_python_origin(),
     )
     progress = Progress(flowchart)
