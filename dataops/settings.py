@@ -92,10 +92,7 @@ class Settings(BaseSettings):
         SQLAlchemy 2.1 reads a plain postgresql:// as psycopg 3, whose server-side parameters
         break dagster-postgres's event log writes.
         """
-        if self.postgres_url is None:
-            return None
-        url = self.postgres_url.get_secret_value()
-        return url if url.startswith(PSYCOPG2) else PSYCOPG2 + url.removeprefix("postgresql://")
+        return None if self.postgres_url is None else psycopg2_url(self.postgres_url.get_secret_value())
 
     @property
     def data_root_resolved(self) -> Path:
@@ -124,6 +121,11 @@ class Settings(BaseSettings):
         home = os.environ.get("DAGSTER_HOME")
         base = Path(home) / ".dataops" if home else Path(".dataops")
         return str((base / "storage").resolve())
+
+
+def psycopg2_url(url: str) -> str:
+    """A postgresql:// URL with the installed psycopg2 driver named (SQLAlchemy 2.1 would pick psycopg 3)."""
+    return PSYCOPG2 + url.removeprefix("postgresql://") if url.startswith("postgresql://") else url
 
 
 @functools.cache
