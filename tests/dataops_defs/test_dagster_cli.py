@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import pytest
 
 from tests.conftest import PROJECT
 
@@ -59,3 +60,33 @@ def test_list_execute_and_launch(workspace: Path) -> None:
         daemon.terminate()
         daemon.wait(timeout=60)
     assert len(pd.read_csv(workspace / "data" / "out" / "sales_by_city.csv")) == 6
+
+
+def test_the_readme_commands_work_from_a_fresh_checkout_without_dagster_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's block of stock `dagster` commands, run as written in a copy of the tree."""
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("Dagster's own CLI works on the compiled jobs", 1)[1].split("```bash\n", 1)[1]
+    commands = block.split("```", 1)[0]
+    assert "dagster job launch" in commands, commands
+    checkout = tmp_path / "checkout"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=PROJECT, capture_output=True, check=True).stdout
+    for name in filter(None, tracked.decode().split("\0")):
+        if (PROJECT / name).is_file():
+            (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(PROJECT / name, checkout / name)
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME" and not k.startswith("DATAOPS_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    shell = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", commands], cwd=checkout, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert shell.returncode == 0, shell.stderr[-3000:]
+    assert "sales_by_city" in shell.stdout
+    assert "DagsterHomeNotSetError" not in shell.stderr
+    assert len(pd.read_csv(checkout / "data" / "out" / "sales_by_city.csv")) == 6
+    # The launched run waits in the queue of the instance the README named, for the daemon.
+    monkeypatch.setenv("DAGSTER_HOME", str(checkout))
+    with dg.DagsterInstance.get() as instance:
+        statuses = sorted(run.status.value for run in instance.get_runs())
+    assert statuses == ["QUEUED", "SUCCESS"], statuses
