@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +22,7 @@ from dataops.errors import AdapterError, Where
 from module_library.builtin.sources import ReadSqlParams, WriteSqlParams
 
 WHERE = Where("flow", "node")
+PROJECT = Path(__file__).resolve().parents[2]
 BACKENDS = ["postgres", "mysql", "sqlite"]
 
 
@@ -195,18 +200,57 @@ def test_missing_table_lists_the_tables(db: Database) -> None:
 
 def test_sql_error_in_the_query(db: Database) -> None:
     with pytest.raises(AdapterError, match=r"^flow › node › query: sql query on .* failed: \w+"):
+        db.read(query="SELECT no_such_column FROM no_such_table_x")
+    with pytest.raises(ValueError, match=r"query\n.*the query is not one SELECT that can be checked"):
         db.read(query="SELEC 1")
 
 
-def test_read_sql_never_changes_the_database(db: Database) -> None:
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("DELETE FROM {table}", "the query is a DELETE statement; read_sql runs only a SELECT"),
+        ("DROP TABLE {table}; COMMIT; SELECT 1", "the query holds 3 statements; read_sql runs exactly one SELECT"),
+        ("WITH d AS (DELETE FROM {table} RETURNING id) SELECT * FROM d", "the query contains DELETE"),
+        ("UPDATE {table} SET id = 0", "the query is a UPDATE statement"),
+    ],
+)
+def test_read_sql_accepts_exactly_one_query(db: Database, query: str, message: str) -> None:
+    """Checked at validation, and again by the adapter for params that skipped it (the launchpad)."""
     table = db.table()
     db.write(sample(), table)
-    if db.engine.dialect.name == "postgresql":
-        assert len(db.read(query=f"DELETE FROM {table} RETURNING id")) == 3
-    else:
-        with pytest.raises(AdapterError, match=r"^flow › node › query: sql query on .* returned no rows to read"):
-            db.read(query=f"DELETE FROM {table}")
+    query = query.format(table=table)
+    with pytest.raises(ValueError, match=message):
+        db.read(query=query)
+    unchecked = ReadSqlParams.model_construct(url=db.url, query=query, table=None, params=None)
+    with pytest.raises(AdapterError, match=rf"^flow › node › query: {message}"):
+        adapter_for("sql").read(unchecked, root=db.root, where=WHERE)
     assert len(db.rows(table)) == 3
+
+
+def test_a_query_that_writes_through_a_function_fails_read_only(postgres_url: str, tmp_path: Path) -> None:
+    """A SELECT can still write (nextval); the read-only transaction refuses it."""
+    sequence = f"s_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"CREATE SEQUENCE {sequence}"))
+    try:
+        with pytest.raises(AdapterError, match=r"^flow › node › query: .* failed: .*cannot execute nextval\(\) in a read-only"):
+            Database(postgres_url, tmp_path, engine).read(query=f"SELECT nextval('{sequence}') AS n")
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"DROP SEQUENCE {sequence}"))
+        engine.dispose()
+
+
+def test_sqlite_is_read_through_a_read_only_connection(tmp_path: Path) -> None:
+    database = Database("sqlite:///w.sqlite", tmp_path, sa.create_engine(f"sqlite:///{tmp_path}/w.sqlite"))
+    database.write(sample(), "t")
+    location = adapter_for("sql").locate(ReadSqlParams(url=database.url, table="t"), tmp_path, WHERE)
+    with adapter_for("sql")._connection(location, read_only=True) as connection:
+        with pytest.raises(sa.exc.OperationalError, match="attempt to write a readonly database"):
+            connection.exec_driver_sql("DELETE FROM t")
+    assert len(database.rows("t")) == 3
+    database.engine.dispose()
 
 
 def test_query_placeholders_and_params_must_match(db: Database) -> None:
@@ -251,25 +295,25 @@ def test_wrong_password_is_never_printed(
     assert message.startswith(f"flow › node › url: cannot connect to mysql+pymysql://{user}:***@")
     assert "Access denied" in message and wrong not in message
     # the right password, from the environment, needs no URL escaping for @ / :
-    monkeypatch.setenv("DATAOPS_TEST_DB_PASSWORD", password)
-    url = f"mysql+pymysql://{user}:${{DATAOPS_TEST_DB_PASSWORD}}@{server.host}:{server.port or 3306}/{server.database}"
+    monkeypatch.setenv("DATAOPS_SECRET_TEST_DB_PASSWORD", password)
+    url = f"mysql+pymysql://{user}:${{DATAOPS_SECRET_TEST_DB_PASSWORD}}@{server.host}:{server.port or 3306}/{server.database}"
     frame = adapter_for("sql").read(ReadSqlParams(url=url, query="SELECT 1 AS one"), root=tmp_path, where=WHERE)
     assert frame["one"].tolist() == [1]
 
 
 def test_a_missing_environment_variable_is_named(tmp_path: Path) -> None:
-    url = "postgresql+psycopg2://app:${DATAOPS_NO_SUCH_VARIABLE}@db/sales"
+    url = "postgresql+psycopg2://app:${DATAOPS_SECRET_NO_SUCH_VARIABLE}@db/sales"
     with pytest.raises(
         AdapterError,
-        match=r"^flow › node › url: the url refers to \$\{DATAOPS_NO_SUCH_VARIABLE\}, but the environment variable "
-        r"DATAOPS_NO_SUCH_VARIABLE is not set",
+        match=r"^flow › node › url: \$\{DATAOPS_SECRET_NO_SUCH_VARIABLE\} refers to the environment variable "
+        r"DATAOPS_SECRET_NO_SUCH_VARIABLE, which is not set",
     ):
         adapter_for("sql").read(ReadSqlParams(url=url, table="t"), root=tmp_path, where=WHERE)
 
 
 def test_a_whole_url_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATAOPS_TEST_WAREHOUSE", "sqlite:///w.sqlite")
-    write = WriteSqlParams(url="${DATAOPS_TEST_WAREHOUSE}", table="t")
+    monkeypatch.setenv("DATAOPS_SECRET_TEST_WAREHOUSE", "sqlite:///w.sqlite")
+    write = WriteSqlParams(url="${DATAOPS_SECRET_TEST_WAREHOUSE}", table="t")
     adapter_for("sql").write(sample(), write, root=tmp_path, where=WHERE)
     assert (tmp_path / "w.sqlite").is_file()
 
@@ -285,8 +329,9 @@ def test_a_whole_url_from_the_environment(tmp_path: Path, monkeypatch: pytest.Mo
 def test_sqlite_files_are_confined_to_the_data_root(tmp_path: Path, url: str, message: str) -> None:
     root = tmp_path / "root"
     root.mkdir()
+    params = WriteSqlParams.model_construct(url=url, table="t", if_exists="fail")  # as the launchpad could send
     with pytest.raises(AdapterError, match=rf"^flow › node › url: {message}"):
-        adapter_for("sql").write(sample(), WriteSqlParams(url=url, table="t"), root=root, where=WHERE)
+        adapter_for("sql").write(sample(), params, root=root, where=WHERE)
     assert list(tmp_path.rglob("*.sqlite")) == []
 
 
@@ -297,9 +342,8 @@ def test_a_missing_sqlite_file_is_not_created_by_reading(tmp_path: Path) -> None
 
 
 def test_unknown_dialect_and_missing_driver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    params = ReadSqlParams(url="nosuchdb://u@h/d", table="t")
-    with pytest.raises(AdapterError, match=r"^flow › node › url: unknown database kind 'nosuchdb' in the url"):
-        adapter_for("sql").read(params, root=tmp_path, where=WHERE)
+    with pytest.raises(ValueError, match=r"database kind 'nosuchdb' is not supported; read_sql and write_sql take"):
+        ReadSqlParams(url="nosuchdb://u@h/d", table="t")
     monkeypatch.setitem(sys.modules, "pymysql", None)
     params = ReadSqlParams(url="mysql+pymysql://u@127.0.0.1/d", table="t")
     with pytest.raises(AdapterError, match=r"driver 'pymysql' for mysql\+pymysql is not installed; .* install PyMySQL"):
@@ -323,3 +367,62 @@ def test_read_params_are_checked(params: dict, message: str) -> None:
 def test_write_params_are_checked() -> None:
     with pytest.raises(ValueError, match="'fail', 'replace' or 'append'"):
         WriteSqlParams(url="sqlite:///w.sqlite", table="t", if_exists="overwrite")
+
+
+KILLED_WRITER = """
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from adapters.registry import adapter_for
+from module_library.builtin.sources import WriteSqlParams
+
+rows = 400_000
+frame = pd.DataFrame({"id": range(rows), "v": ["a value of some length"] * rows})
+params = WriteSqlParams(url=sys.argv[1], table=sys.argv[2], if_exists="replace")
+adapter_for("sql").write(frame, params, root=Path(sys.argv[3]))
+"""
+
+
+def test_a_killed_mysql_writer_leaves_no_staging_table_behind(mysql_url: str, tmp_path: Path) -> None:
+    """kill -9 mid-write keeps the old table; the next write drops the dead writer's staging table."""
+    engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
+    database = Database(mysql_url, tmp_path, engine)
+    table, other = database.table(), database.table()
+    database.write(sample(), table)
+
+    def staging() -> list[str]:
+        return [name for name in database.table_names() if name.startswith("_dataops_")]
+
+    def sessions() -> set[int]:
+        with engine.connect() as connection:
+            return set(connection.exec_driver_sql("SELECT ID FROM information_schema.PROCESSLIST").scalars())
+
+    before, idle = set(staging()), sessions()
+    script = tmp_path / "writer.py"
+    script.write_text(KILLED_WRITER, encoding="utf-8")
+    writer = subprocess.Popen([sys.executable, str(script), mysql_url, table, str(tmp_path)], cwd=PROJECT)
+    try:
+        deadline = time.monotonic() + 120
+        while not set(staging()) - before and writer.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = set(staging()) - before
+        assert left, "the writer never created its staging table"
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait(timeout=30)
+        deadline = time.monotonic() + 60
+        while len(sessions() - idle) > 1 and time.monotonic() < deadline:  # the server ends the dead session
+            time.sleep(0.2)
+        assert left <= set(staging())  # what the issue saw: the staging table outlives its writer
+        pd.testing.assert_frame_equal(database.read(table=table), sample())
+
+        database.write(sample(), other)
+        assert not left & set(staging())
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+        with engine.begin() as connection:
+            for name in set(staging()) - before:
+                connection.execute(sa.text(f"DROP TABLE IF EXISTS `{name}`"))
+    engine.dispose()
