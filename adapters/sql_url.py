@@ -96,7 +96,7 @@ def database_url(template: str, root: Path, where: Where) -> URL:
     url = with_default_driver(url)
     problem = url_problem(url)
     if problem:
-        raise AdapterError(problem, where)
+        raise AdapterError(env_vars.mask(problem), where)
     return _confine_sqlite(url, root, where) if url.get_backend_name() == "sqlite" else url
 
 

@@ -62,13 +62,13 @@ def host_problem(host: str, settings: Settings | None = None) -> str | None:
     settings = settings or get_settings()
     name = host.strip("[]").rstrip(".").lower()
     if name in BLOCKED_NAMES:
-        return f"host '{host}' is a cloud metadata service, which flowcharts may not reach"
+        return f"host '{host}' is a cloud metadata service; flowcharts may not reach it"
     literal = _address(name)
     addresses = [literal] if literal is not None else _resolve(name)
     for address in addresses:
         if _blocked(address):
             shown = "" if literal is not None else f" resolves to {address}, which"
-            return f"host '{host}'{shown} is a link-local or cloud metadata address, which flowcharts may not reach"
+            return f"host '{host}'{shown} is a link-local or cloud metadata address; flowcharts may not reach it"
     if settings.outbound_hosts and addresses and not _listed(name, addresses, settings.outbound_hosts):
         return (
             f"host '{host}' is not in DATAOPS_OUTBOUND_HOSTS ({', '.join(settings.outbound_hosts)}); "
