@@ -15,6 +15,8 @@ from adapters import excel
 from adapters.registry import adapter_for
 from dataops.errors import AdapterError, Where
 from module_library.builtin.sources import ReadExcelParams, WriteExcelParams
+from tests.corpus.make_corpus import far_corner_xlsx, wide_sparse_xlsx
+from tests.support.cli import dataops
 
 WHERE = Where("flow", "node")
 
@@ -196,3 +198,78 @@ def test_missing_reader_package_gives_an_install_hint(tmp_path: Path, monkeypatc
         AdapterError, match=r"^flow › node: reading Excel workbooks needs .* pip install python-calamine"
     ):
         read(tmp_path, "f.xlsx")
+
+
+FAR = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+REFUSED = (
+    r"^flow › node › sheet: excel file '.*far.xlsx': sheet 'Sheet1' {what} A1:XFD1048576, 1,048,576 rows x "
+    r"16,384 columns = 17,179,869,184 cells; refusing to read more than 30,000,000 cells \(the reader allocates "
+    r"every cell of that rectangle\)\. Delete the rows and columns beyond the data"
+)
+
+
+@pytest.mark.parametrize(
+    ("rows", "dimension", "what"),
+    [
+        (None, "A1:XFD1048576", "declares"),
+        ('<row r="1"><c r="A1"><v>1</v></c></row>', "A1:XFD1048576", "declares"),
+        (None, None, "reaches"),
+        (f'<row r="1"><c r="A1"><v>1</v></c></row>{FAR}', "A1", "reaches"),
+        # positions implied: the last row's 16,384th cell, with no `r` on the cells
+        ('<row r="1"><c><v>1</v></c></row><row r="1048576">' + "<c/>" * 16_384 + "</row>", None, "reaches"),
+        # a prefix on the cell tag; the reader matches the local name
+        (
+            '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><x:c r="XFD1048576" '
+            'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:v>1</x:v></x:c></row>',
+            None,
+            "reaches",
+        ),
+    ],
+    ids=["declared-and-actual", "declared", "actual", "actual-under-small-dimension", "implied", "prefixed"],
+)
+def test_a_sheet_spanning_billions_of_cells_is_refused_before_the_reader(
+    tmp_path: Path, rows: str | None, dimension: str | None, what: str
+) -> None:
+    (tmp_path / "far.xlsx").write_bytes(far_corner_xlsx(rows=rows, dimension=dimension))
+    assert (tmp_path / "far.xlsx").stat().st_size < 2_000
+    with pytest.raises(AdapterError, match=REFUSED.format(what=what)):
+        read(tmp_path, "far.xlsx")
+
+
+def test_a_wide_sparse_sheet_still_reads(tmp_path: Path) -> None:
+    (tmp_path / "wide.xlsx").write_bytes(wide_sparse_xlsx())
+    frame = read(tmp_path, "wide.xlsx")
+    assert frame.shape == (1, 16_384)
+    assert frame.columns[[0, -1]].tolist() == ["first", "last"]
+    assert frame.iloc[0, [0, -1]].tolist() == [1, 2]
+
+
+def test_the_limit_is_on_the_rectangle_not_the_cells(tmp_path: Path) -> None:
+    """30 columns (A to AD) of 1,000,000 rows pass; one row more fails."""
+    inside = '<row r="1"><c r="A1"><v>1</v></c></row><row r="1000000"><c r="AD1000000"><v>1</v></c></row>'
+    outside = inside.replace("1000000", "1000001")
+    (tmp_path / "in.xlsx").write_bytes(far_corner_xlsx(rows=inside, dimension=None))
+    (tmp_path / "far.xlsx").write_bytes(far_corner_xlsx(rows=outside, dimension=None))
+    assert excel.MAX_CELLS == 30_000_000
+    excel._refuse_huge_sheet(tmp_path / "in.xlsx", "Sheet1", "x")
+    with pytest.raises(AdapterError, match=r"reaches A1:AD1000001, 1,000,001 rows x 30 columns = 30,000,030 cells"):
+        read(tmp_path, "far.xlsx")
+
+
+def test_dataops_run_of_a_sheet_spanning_billions_of_cells_fails_with_the_location(workspace: Path) -> None:
+    """Before the check, the reader aborted the whole process (exit code 134, no message)."""
+    (workspace / "data" / "far.xlsx").write_bytes(far_corner_xlsx())
+    flowchart = workspace / "flowcharts" / "far.yaml"
+    flowchart.write_text(
+        "name: far_corner\nnodes:\n  - {id: load, module: read_excel, params: {path: far.xlsx}}\n"
+        "  - {id: save, module: write_csv, params: {path: out/far.csv}}\nedges:\n  - {from: load, to: save}\n"
+    )
+    result = dataops("run", str(flowchart), cwd=workspace)
+    assert result.returncode == 1, (result.returncode, result.stderr[-2000:])
+    assert "failing node: load (read_excel)" in result.stderr
+    assert (
+        "far_corner › load › sheet: excel file '" in result.stderr
+        and "far.xlsx': sheet 'Sheet1' declares A1:XFD1048576, 1,048,576 rows x 16,384 columns" in result.stderr
+    ), result.stderr
+    assert "refusing to read more than 30,000,000 cells" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr

@@ -37,7 +37,7 @@ _WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
 {extra}</Relationships>"""
 _SHEET = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>"""
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{dimension}<sheetData>{rows}</sheetData></worksheet>"""
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 _XLSM = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 
@@ -63,7 +63,7 @@ def _cells(row: int, values: list[str], formula: str | None = None) -> str:
     return f'<row r="{row}">{"".join(cells)}</row>'
 
 
-def _workbook(rows: str, *, macro: bool = False, external: bool = False) -> bytes:
+def _workbook(rows: str, *, macro: bool = False, external: bool = False, dimension: str | None = None) -> bytes:
     extra_types, extra_rels, extra_book = "", "", ""
     parts: dict[str, bytes | str] = {}
     if external:  # a link to another workbook, at a URL and on the local disk
@@ -91,7 +91,9 @@ def _workbook(rows: str, *, macro: bool = False, external: bool = False) -> byte
         "_rels/.rels": _ROOT_RELS,
         "xl/workbook.xml": _WORKBOOK.format(extra=extra_book),
         "xl/_rels/workbook.xml.rels": _WORKBOOK_RELS.format(extra=extra_rels),
-        "xl/worksheets/sheet1.xml": _SHEET.format(rows=rows),
+        "xl/worksheets/sheet1.xml": _SHEET.format(
+            rows=rows, dimension=f'<dimension ref="{dimension}"/>' if dimension else ""
+        ),
     }
     return _zip({**base, **parts})
 
@@ -103,6 +105,21 @@ def external_link_xlsx() -> bytes:
 
 def macro_xlsm() -> bytes:
     return _workbook(_cells(1, ["city", "amount"]) + _cells(2, ["上海", "7"]), macro=True)
+
+
+def far_corner_xlsx(*, rows: str | None = None, dimension: str | None = "A1:XFD1048576") -> bytes:
+    """1.5 KB whose cells A1 and XFD1048576 span 17 billion: a reader allocating the rectangle aborts.
+
+    `rows` replaces the sheet's rows, `dimension` its declared extent (None: no `<dimension>`).
+    """
+    far = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    return _workbook(rows if rows is not None else _cells(1, ["city"]) + far, dimension=dimension)
+
+
+def wide_sparse_xlsx() -> bytes:
+    """Legitimately wide: a header at A1 and XFD1 (16,384 columns) and one row of data."""
+    header = '<row r="1"><c r="A1" t="inlineStr"><is><t>first</t></is></c><c r="XFD1" t="inlineStr"><is><t>last</t></is></c></row>'
+    return _workbook(header + '<row r="2"><c r="A2"><v>1</v></c><c r="XFD2"><v>2</v></c></row>', dimension="A1:XFD2")
 
 
 def zip_bomb_xlsx() -> bytes:
@@ -241,6 +258,8 @@ GENERATED: dict[str, Callable[[], bytes]] = {
     "data/binary_garbage.csv": binary_garbage_csv,
     "data/garbage.parquet": garbage_parquet,
     "data/zip_bomb.xlsx": zip_bomb_xlsx,
+    "data/far_corner.xlsx": far_corner_xlsx,
+    "data/wide_sparse.xlsx": wide_sparse_xlsx,
     "data/external_link.xlsx": external_link_xlsx,
     "data/macro.xlsm": macro_xlsm,
     "data/truncated.xlsx": truncated_xlsx,
