@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from dataops.errors import FlowchartError
+from dataops.errors import DataOpsError, FlowchartError
 from dataops.settings import get_settings
 from dataops.spec import parse_flowchart
 from dataops_defs.automation.notify import Message, compose, deliver, expand, mask
@@ -18,6 +20,7 @@ from module_library.discovery import discover
 from tests.support.receiver import receiver
 
 discover()
+LOG = logging.getLogger("t")
 FLOW = """
 name: notified
 nodes:
@@ -66,23 +69,104 @@ def test_failure_message_names_node_module_and_error(workspace: Path) -> None:
 def test_delivery_to_a_real_endpoint_with_retries() -> None:
     with receiver() as inbox:
         inbox.fail_next = 2
-        assert deliver([inbox.url], Message("title 标题", "body 内容", "success"), logging.getLogger("t"), pause=0.01)
+        sent = deliver({"n › notify[0].url": inbox.url}, Message("title 标题", "body 内容", "success"), LOG, pause=0.01)
+        assert sent
         (message,) = inbox.wait_for(1)
     assert message["title"] == "title 标题" and message["message"] == "body 内容" and message["type"] == "success"
 
 
 def test_undeliverable_is_logged_never_raised(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.ERROR):
-        assert not deliver(
-            ["json://127.0.0.1:9/hook"], Message("t", "b", "failure"), logging.getLogger("t"), pause=0.01
-        )
+        assert not deliver({"n › notify[0].url": "json://127.0.0.1:9/hook"}, Message("t", "b", "failure"), LOG, pause=0.01)
     assert "notification to json://***@127.0.0.1:9/… failed after 3 attempts" in caplog.text
 
 
 def test_env_references_are_expanded_and_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATAOPS_SECRET_DINGTALK_TOKEN", "s3cret")
+    assert expand("dingtalk://${DATAOPS_SECRET_DINGTALK_TOKEN}/") == "dingtalk://s3cret/"
+    assert "s3cret" not in mask(expand("dingtalk://${DATAOPS_SECRET_DINGTALK_TOKEN}/"))
     monkeypatch.setenv("DINGTALK_TOKEN", "s3cret")
-    assert expand("dingtalk://${DINGTALK_TOKEN}/") == "dingtalk://s3cret/"
-    assert "s3cret" not in mask(expand("dingtalk://${DINGTALK_TOKEN}/"))
+    with pytest.raises(DataOpsError, match=r"\$\{DINGTALK_TOKEN\} is not an allowed variable; .*DATAOPS_ALLOWED_ENV"):
+        expand("dingtalk://${DINGTALK_TOKEN}/")
+
+
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch):
+    get_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
+
+
+def test_the_daemons_database_url_cannot_be_sent_anywhere(
+    settings_env: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The issue's leak: json://127.0.0.1:PORT/x?:leak=${DATAOPS_POSTGRES_URL} delivered the URL."""
+    database = f"postgresql://dagster:{uuid.uuid4().hex}@db.internal/dagster"
+    settings_env.setenv("DATAOPS_POSTGRES_URL", database)
+    with receiver() as inbox, caplog.at_level(logging.INFO):
+        leak = inbox.url + "?:leak=${DATAOPS_POSTGRES_URL}"
+        with pytest.raises(FlowchartError, match=r"notified › notify\[0\]\.url: \$\{DATAOPS_POSTGRES_URL\} is not an "):
+            parse_flowchart(FLOW.replace("json://127.0.0.1:9/hook", leak))
+        # a URL that skipped validation is refused when sending
+        assert not deliver({"notified › notify[0].url": leak}, Message("t", "b", "failure"), LOG, pause=0.01)
+        time.sleep(0.5)
+        assert inbox.messages == []
+    assert (
+        "notified › notify[0].url: not sent: ${DATAOPS_POSTGRES_URL} is not an allowed variable; DATAOPS_* "
+        "variables configure the instance and are never expanded" in caplog.text
+    )
+    assert database not in caplog.text
+
+
+def test_an_allowed_secret_is_masked_in_the_message(settings_env: pytest.MonkeyPatch) -> None:
+    secret = f"s3cret-{uuid.uuid4().hex}"
+    settings_env.setenv("DATAOPS_SECRET_API_TOKEN", secret)
+    with receiver() as inbox:
+        url = inbox.url + "?:token=${DATAOPS_SECRET_API_TOKEN}"  # sent as a field to the receiver, as asked
+        message = Message(f"failed {secret}", f"Error: cannot connect with {secret}", "failure")
+        assert deliver({"n › notify[0].url": url}, message, LOG, pause=0.01)
+        (received,) = inbox.wait_for(1)
+    assert received["title"] == "failed ***" and received["message"] == "Error: cannot connect with ***"
+    assert received["token"] == secret
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("json://169.254.169.254/latest/meta-data", r"host '169.254.169.254' is a link-local or cloud metadata"),
+        ("json://[fe80::1]:8080/x", r"host 'fe80::1' is a link-local or cloud metadata address"),
+        ("jsons://metadata.google.internal/x", r"host 'metadata.google.internal' is a cloud metadata service"),
+        ("xml://2852039166/x", r"host '2852039166' resolves to 169.254.169.254"),
+        ("mailto://user:pw@example.com?smtp=169.254.169.254", r"host '169.254.169.254' is a link-local"),
+        ("syslog://", r"syslog:// acts on the server itself and is not allowed"),
+    ],
+)
+def test_notifications_may_not_reach_metadata_or_local_services(url: str, message: str) -> None:
+    with pytest.raises(FlowchartError, match=rf"notified › notify\[0\]\.url: {message}"):
+        parse_flowchart(FLOW.replace("json://127.0.0.1:9/hook", url))
+
+
+def test_a_host_from_the_environment_is_checked_when_sending(
+    settings_env: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings_env.setenv("DATAOPS_SECRET_HOOK_HOST", "169.254.169.254")
+    url = "json://${DATAOPS_SECRET_HOOK_HOST}/hook"
+    assert parse_flowchart(FLOW.replace("json://127.0.0.1:9/hook", url))  # literal parts pass
+    with caplog.at_level(logging.ERROR):
+        assert not deliver({"notified › notify[0].url": url}, Message("t", "b", "failure"), LOG, pause=0.01)
+    assert "notified › notify[0].url: not sent: host '***' is a link-local or cloud metadata address" in caplog.text
+    assert "169.254.169.254" not in caplog.text
+
+
+def test_the_operator_can_narrow_notification_hosts_and_schemes(settings_env: pytest.MonkeyPatch) -> None:
+    settings_env.setenv("DATAOPS_OUTBOUND_HOSTS", "hooks.example.com")
+    with pytest.raises(FlowchartError, match=r"host '127.0.0.1' is not in DATAOPS_OUTBOUND_HOSTS \(hooks.example.com\)"):
+        parse_flowchart(FLOW)
+    settings_env.setenv("DATAOPS_OUTBOUND_HOSTS", "127.0.0.1")
+    settings_env.setenv("DATAOPS_OUTBOUND_SCHEMES", "jsons,mailtos")
+    get_settings.cache_clear()
+    with pytest.raises(FlowchartError, match=r"json:// is not in DATAOPS_OUTBOUND_SCHEMES \(jsons, mailtos\)"):
+        parse_flowchart(FLOW)
 
 
 def test_bad_notify_urls_are_validation_errors() -> None:
