@@ -41,8 +41,47 @@ def test_postgres_url_selects_deploy_and_names_the_driver(project: Path) -> None
 
 
 def test_dagster_home_wins(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DAGSTER_HOME", "/srv/elsewhere")
-    assert instance_env(Settings(postgres_url=PG), project)["DAGSTER_HOME"] == "/srv/elsewhere"
+    home = deploy_home(project / "elsewhere")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    assert instance_env(Settings(postgres_url=PG), project)["DAGSTER_HOME"] == str(home)
+
+
+@pytest.mark.parametrize("config", [None, PROJECT / "dagster.yaml", "storage: {postgres: {postgres_url: postgresql://x@h/d}}"])
+def test_postgres_url_with_a_dagster_home_that_would_ignore_it_is_refused(
+    project: Path, monkeypatch: pytest.MonkeyPatch, config: Path | str | None
+) -> None:
+    """The runs would land in SQLite (or another database) while DATAOPS_POSTGRES_URL says PostgreSQL."""
+    home = project / "home"
+    home.mkdir()
+    if config is not None:
+        text = config.read_text(encoding="utf-8") if isinstance(config, Path) else config
+        (home / "dagster.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    found = "has no dagster.yaml" if config is None else "has a dagster.yaml whose storage is not PostgreSQL from"
+    with pytest.raises(
+        DataOpsError,
+        match=rf"^DATAOPS_POSTGRES_URL is set, but DAGSTER_HOME={home} {found}.*; unset DAGSTER_HOME to use "
+        rf"{project.resolve() / 'deploy'}, copy deploy/dagster.yaml into {home}, or unset DATAOPS_POSTGRES_URL",
+    ):
+        instance_env(Settings(postgres_url=PG), project)
+    assert instance_env(Settings(), project) == {"DAGSTER_HOME": str(home)}  # SQLite there, as asked
+
+
+def test_dataops_run_refuses_postgres_url_with_a_sqlite_dagster_home(workspace: Path) -> None:
+    shutil.copy(PROJECT / "flowcharts" / "sales_by_city.yaml", workspace / "flowcharts")
+    env = {**os.environ, "DATAOPS_POSTGRES_URL": PG, "PYTHONPATH": str(PROJECT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "dataops.cli.main", "run", "flowcharts/sales_by_city.yaml"],
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode != 0
+    assert f"DATAOPS_POSTGRES_URL is set, but DAGSTER_HOME={workspace / 'dagster_home'} has a dagster.yaml" in result.stderr
+    assert "Traceback" not in result.stderr and "secret" not in result.stdout + result.stderr
+    assert not (workspace / "dagster_home" / "history").exists()
 
 
 def test_postgres_url_without_deploy_folder_says_what_to_do(project: Path) -> None:
@@ -60,7 +99,8 @@ def test_postgres_url_must_be_postgresql() -> None:
 def test_deploy_config_is_a_queued_monitored_postgres_instance(
     instance_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DATAOPS_POSTGRES_URL", instance_db)
+    """With the URL as users write it: plain postgresql:// (SQLAlchemy 2.1 alone would want psycopg 3)."""
+    monkeypatch.setenv("DATAOPS_POSTGRES_URL", instance_db.replace("postgresql+psycopg2://", "postgresql://"))
     home = str(deploy_home(tmp_path / "home"))
     with dg.DagsterInstance.from_config(home) as instance:
         storage = {
