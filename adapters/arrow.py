@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.feather as feather
 
-from adapters.arrow_convert import arrow_to_pandas
+from adapters.arrow_convert import check_nesting, frame_to_arrow
 from adapters.base import FileAdapter
 from adapters.projection import projection
 from adapters.registry import register_adapter
@@ -22,14 +22,17 @@ _FILE, _FEATHER_V1, _STREAM = b"ARROW1", b"FEA1", b"\xff\xff\xff\xff"
 class ArrowAdapter(FileAdapter):
     format = "arrow"
     extensions = (".arrow", ".feather", ".ipc", ".arrows")
+    arrow_native = True
 
-    def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pd.DataFrame:
+    def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pa.Table:
         described = self._describe(path)
         with path.open("rb") as handle:
             head = handle.read(8)
         if head.startswith(_FILE):
             selected = projection(pa.ipc.open_file(path).schema.names, columns)
-            return arrow_to_pandas(feather.read_table(path, columns=selected, memory_map=False))
+            table = feather.read_table(path, columns=selected, memory_map=False)
+            check_nesting(table.schema)
+            return table
         if head.startswith(_FEATHER_V1):
             table = feather.read_table(path, memory_map=False)
         elif head.startswith(_STREAM):
@@ -41,10 +44,12 @@ class ArrowAdapter(FileAdapter):
                 "check the file, or pick the reader for its real format"
             )
         selected = projection(table.column_names, columns)
-        return arrow_to_pandas(table if selected is None else table.select(selected))
+        check_nesting(table.schema)
+        return table if selected is None else table.select(selected)
 
-    def _write(self, frame: pd.DataFrame, path: Path, params: Any) -> None:
-        feather.write_feather(pa.Table.from_pandas(frame, preserve_index=False), path)
+    def _write(self, table: pa.Table | pd.DataFrame, path: Path, params: Any) -> None:
+        table = frame_to_arrow(table) if isinstance(table, pd.DataFrame) else table
+        feather.write_feather(table, path)
 
 
 register_adapter(ArrowAdapter())

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pandas as pd
+import pyarrow as pa
 
 from adapters.paths import resolve_data_path
 from dataops.errors import NOWHERE, AdapterError, DataOpsError, Where
@@ -103,10 +104,11 @@ class FileAdapter(Adapter):
         return f"{self.format} file '{location}'"
 
 
-def unique_columns(frame: pd.DataFrame) -> pd.DataFrame:
+def unique_columns(frame: pd.DataFrame | pa.Table) -> pd.DataFrame | pa.Table:
     """Names every column can be referred to by: a blank one becomes column_<n> (its position, as
     in a file without header), a repeated one gets .1, .2 (as pandas names them in Excel sheets)."""
-    names = [str(name) if str(name).strip() else f"column_{i}" for i, name in enumerate(frame.columns, start=1)]
+    given = frame.column_names if isinstance(frame, pa.Table) else list(frame.columns)
+    names = [str(name) if str(name).strip() else f"column_{i}" for i, name in enumerate(given, start=1)]
     taken, seen, unique = set(names), set(), []
     for name in names:
         if name in seen:
@@ -117,7 +119,9 @@ def unique_columns(frame: pd.DataFrame) -> pd.DataFrame:
             taken.add(name)
         seen.add(name)
         unique.append(name)
-    return frame if unique == list(frame.columns) else frame.set_axis(unique, axis=1)
+    if unique == given:
+        return frame
+    return frame.rename_columns(unique) if isinstance(frame, pa.Table) else frame.set_axis(unique, axis=1)
 
 
 def reason(exc: BaseException) -> str:

@@ -1,4 +1,4 @@
-"""CSV: pyarrow's readers (threaded, or streaming for a narrow projection), pandas' writer."""
+"""CSV: pyarrow's readers (threaded, or streaming for a narrow projection) give Arrow; pandas' writer."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from adapters.arrow_convert import arrow_to_pandas
 from adapters.base import FileAdapter
 from adapters.projection import projection
 from adapters.registry import register_adapter
@@ -41,7 +40,7 @@ class CsvAdapter(FileAdapter):
     format = "csv"
     extensions = (".csv", ".tsv")
 
-    def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pd.DataFrame:
+    def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pa.Table:
         sample = read_sample(path)
         encoding = detect_encoding(sample) if params.encoding == "auto" else params.encoding
         delimiter = params.delimiter
@@ -72,7 +71,7 @@ class CsvAdapter(FileAdapter):
                     f"{self._describe(path)} is not valid {encoding} text (column '{undecoded[0]}'); set 'encoding' "
                     "(e.g. gbk, gb18030, utf-8)"
                 )
-            return arrow_to_pandas(table)
+            return table
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             if "UTF8" in str(exc) or isinstance(exc, UnicodeDecodeError):
                 raise AdapterError(

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 
-from adapters.arrow_convert import MAX_NESTING, arrow_to_pandas, column_to_arrow
+from adapters.arrow_convert import MAX_NESTING, check_nesting, column_to_arrow
 from adapters.base import FileAdapter
 from adapters.projection import projection
 from adapters.registry import register_adapter
@@ -37,12 +37,12 @@ class JsonAdapter(FileAdapter):
     format = "json"
     extensions = (".json", *LINES_EXTENSIONS)
 
-    def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pd.DataFrame:
+    def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pa.Table:
         described = self._describe(path)
         table = _read_lines(path, described) if self._lines(path, params) else _read_array(path, described)
-        table = _timestamps(table)
+        check_nesting(table.schema)
         selected = projection(table.column_names, columns)
-        return arrow_to_pandas(table if selected is None else table.select(selected))
+        return _timestamps(table if selected is None else table.select(selected))
 
     def _write(self, frame: pd.DataFrame, path: Path, params: Any) -> None:
         lines = self._lines(path, params)

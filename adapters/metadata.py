@@ -2,46 +2,53 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 
 PREVIEW_ROWS = 10
 PREVIEW_COLUMNS = 20
 PREVIEW_CELL = 40
 
 
-def table_metadata(frame: pd.DataFrame) -> dict[str, Any]:
-    """`dagster/row_count`, `dagster/column_schema` and a Markdown `preview` of the first rows."""
-    schema = dg.TableSchema(
-        columns=[dg.TableColumn(name=str(name), type=str(dtype)) for name, dtype in frame.dtypes.items()]
-    )
+def table_metadata(table: pa.Table | pd.DataFrame) -> dict[str, Any]:
+    """`dagster/row_count`, `dagster/column_schema` (Arrow type names) and a Markdown `preview`."""
+    if isinstance(table, pd.DataFrame):
+        table = pa.Table.from_pandas(table, preserve_index=False)
+    schema = dg.TableSchema(columns=[dg.TableColumn(name=field.name, type=str(field.type)) for field in table.schema])
     return {
-        "dagster/row_count": dg.MetadataValue.int(len(frame)),
+        "dagster/row_count": dg.MetadataValue.int(table.num_rows),
         "dagster/column_schema": dg.MetadataValue.table_schema(schema),
-        "preview": dg.MetadataValue.md(preview_markdown(frame)),
+        "preview": dg.MetadataValue.md(preview_markdown(table)),
     }
 
 
-def preview_markdown(frame: pd.DataFrame) -> str:
-    """A Markdown table of the first rows, with wide tables and long cells cut."""
-    head = frame.iloc[:PREVIEW_ROWS, :PREVIEW_COLUMNS]
-    cells = head.astype(object).where(head.notna(), "∅").map(_cell)
-    header = [_escape(str(c)) for c in head.columns]
+def preview_markdown(table: pa.Table) -> str:
+    """A Markdown table of the first rows, with wide tables and long cells cut.
+
+    Only the preview's own cells are converted to Python values, never the whole table.
+    """
+    head = table.slice(0, PREVIEW_ROWS).select(range(min(PREVIEW_COLUMNS, table.num_columns)))
+    header = [_escape(name) for name in head.column_names]
+    columns = [column.to_pylist() for column in head.columns]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False, name=None)]
+    lines += ["| " + " | ".join(_cell(value) for value in row) + " |" for row in zip(*columns, strict=True)]
     more = []
-    if len(frame) > PREVIEW_ROWS:
-        more.append(f"{len(frame) - PREVIEW_ROWS:,} more rows")
-    if frame.shape[1] > PREVIEW_COLUMNS:
-        more.append(f"{frame.shape[1] - PREVIEW_COLUMNS} more columns")
+    if table.num_rows > PREVIEW_ROWS:
+        more.append(f"{table.num_rows - PREVIEW_ROWS:,} more rows")
+    if table.num_columns > PREVIEW_COLUMNS:
+        more.append(f"{table.num_columns - PREVIEW_COLUMNS} more columns")
     if more:
         lines.append(f"\n_{', '.join(more)}_")
     return "\n".join(lines) if header else "_no columns_"
 
 
 def _cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "∅"
     text = str(value)
     if len(text) > PREVIEW_CELL:
         text = text[: PREVIEW_CELL - 1] + "…"

@@ -1,4 +1,4 @@
-"""Parquet through pyarrow: the reader fetches only the requested columns from disk."""
+"""Parquet through pyarrow: the reader fetches only the requested columns from disk, as Arrow."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from adapters.arrow_convert import arrow_to_pandas
+from adapters.arrow_convert import check_nesting, frame_to_arrow
 from adapters.base import FileAdapter
 from adapters.projection import projection
 from adapters.registry import register_adapter
@@ -22,8 +22,9 @@ _MAGIC = (b"PAR1", b"PARE")  # plain and encrypted footers
 class ParquetAdapter(FileAdapter):
     format = "parquet"
     extensions = (".parquet", ".pq")
+    arrow_native = True
 
-    def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pd.DataFrame:
+    def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pa.Table:
         described = self._describe(path)
         if not _has_magic(path):
             raise AdapterError(
@@ -43,10 +44,12 @@ class ParquetAdapter(FileAdapter):
                 )
             available = list(dict.fromkeys(requested))
         selected = projection(available, columns)
-        return arrow_to_pandas(parquet.read(columns=available if selected is None else selected))
+        check_nesting(parquet.schema_arrow)
+        return parquet.read(columns=available if selected is None else selected)
 
-    def _write(self, frame: pd.DataFrame, path: Path, params: Any) -> None:
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    def _write(self, table: pa.Table | pd.DataFrame, path: Path, params: Any) -> None:
+        table = frame_to_arrow(table) if isinstance(table, pd.DataFrame) else table
+        pq.write_table(table, path)
 
 
 def _has_magic(path: Path) -> bool:

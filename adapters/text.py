@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
-from adapters.arrow_convert import normalise_dtypes
+from adapters.arrow_convert import frame_to_arrow, normalise_dtypes
 from adapters.csv import CsvAdapter
 from adapters.projection import projection
 from adapters.registry import register_adapter
@@ -24,7 +25,7 @@ class TextAdapter(CsvAdapter):
     format = "text"
     extensions = (".txt",)
 
-    def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pd.DataFrame:
+    def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pa.Table:
         mode = getattr(params, "mode", "delimited")
         if mode == "delimited":
             return super()._read(path, params, columns)
@@ -40,7 +41,7 @@ class TextAdapter(CsvAdapter):
                 f"{self._describe(path)} is not valid {encoding} text; set 'encoding' (e.g. gbk, gb18030, utf-8)"
             ) from exc
         selected = projection(list(frame.columns), columns)
-        return frame if selected is None else frame[selected]
+        return frame_to_arrow(frame if selected is None else frame[selected])
 
 
 def _lines(path: Path, encoding: str) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The module SDK: a module is a plain function over DataFrames, declared with `@module`.
+"""The module SDK: a module is a plain function over tables, declared with `@module`.
 
 ```python
 class Params(ModuleParams):
@@ -13,6 +13,11 @@ def shout(data: pd.DataFrame, params: Params) -> pd.DataFrame:
 The declaration is the single source for the op's config schema, the JSON Schema the editor
 renders, `dataops modules` and validation. Sources and sinks (`source`, `sink`) carry no
 function: their data path is a format adapter, chosen by `format` or by the file extension.
+
+Arrow tables are what flows between steps. A module's `engine` says what its function takes:
+`"pandas"` (the default, the simplest to write) receives DataFrames, converted at its boundary
+with Arrow-backed dtypes where numpy would need Python objects (`adapters.arrow_convert`);
+`"arrow"` receives `pyarrow.Table`s as they are. Either way `ModuleSpec.run` returns Arrow.
 """
 
 from __future__ import annotations
@@ -24,13 +29,16 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
+from adapters.arrow_convert import arrow_to_pandas, frame_to_arrow
 from dataops.errors import ModuleError, Where
 from module_library.checks import is_mixed
 from module_library.registry import register
 
 Kind = Literal["transform", "source", "sink"]
+Engine = Literal["pandas", "arrow"]
 Columns = Sequence[str] | None
 ReadsFn = Callable[[Any], Columns | Mapping[str, Columns]]
 Needs = frozenset[str] | None  # columns wanted from a table; None: all of them
@@ -100,6 +108,7 @@ class ModuleSpec:
     passthrough: bool = False
     produces: Callable[[Any], Sequence[str]] | None = None
     needs: NeedsFn | None = None
+    engine: Engine = "pandas"
 
     def input(self, name: str) -> Port | None:
         return next((p for p in self.inputs if p.name == name), None)
@@ -147,29 +156,45 @@ class ModuleSpec:
             "origin": self.origin,
         }
 
-    def run(self, inputs: Mapping[str, Any], params: BaseModel) -> dict[str, pd.DataFrame]:
-        """Call the function and normalise what it returns to one DataFrame per output port."""
+    def run(self, inputs: Mapping[str, Any], params: BaseModel) -> dict[str, pa.Table]:
+        """Call the function and normalise what it returns to one Arrow table per output port.
+
+        Inputs may be Arrow tables or DataFrames (tests, notebooks); the function receives them
+        as its `engine` declares.
+        """
         return self.run_with_metadata(inputs, params)[0]
 
     def run_with_metadata(
         self, inputs: Mapping[str, Any], params: BaseModel
-    ) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    ) -> tuple[dict[str, pa.Table], dict[str, str]]:
         """Like `run`, plus the Markdown metadata a module returned in a `ModuleResult`."""
         if self.fn is None:
             raise TypeError(f"module '{self.name}' is a {self.kind}; its data path is an adapter")
-        returned = self.fn(**{port: _as_stored(value) for port, value in inputs.items()}, params=params)
+        given = _as_arrow if self.engine == "arrow" else _as_pandas
+        returned = self.fn(**{port: given(value) for port, value in inputs.items()}, params=params)
         metadata: dict[str, str] = {}
         if isinstance(returned, ModuleResult):
             returned, metadata = returned.outputs, dict(returned.metadata)
         return normalise_outputs(self, returned), metadata
 
 
-def _as_stored(value: Any) -> Any:
-    """An input as a node would receive it from storage: mixed columns are text (see `_text_if_mixed`)."""
+def _as_pandas(value: Any) -> Any:
+    """An input as a pandas module receives it: mixed columns are text, as storage would make them."""
+    if isinstance(value, pa.Table):
+        return arrow_to_pandas(value)
     if isinstance(value, pd.DataFrame):
         return _text_if_mixed(value)
     if isinstance(value, list):
-        return [_as_stored(item) for item in value]
+        return [_as_pandas(item) for item in value]
+    return value
+
+
+def _as_arrow(value: Any) -> Any:
+    """An input as an Arrow module receives it."""
+    if isinstance(value, pd.DataFrame):
+        return frame_to_arrow(_text_if_mixed(value))
+    if isinstance(value, list):
+        return [_as_arrow(item) for item in value]
     return value
 
 
@@ -220,6 +245,7 @@ def module(
     produces: Callable[[Any], Sequence[str]] | None = None,
     needs: NeedsFn | None = None,
     description: str | None = None,
+    engine: Engine = "pandas",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a function as a module.
 
@@ -236,6 +262,9 @@ def module(
         produces: With `passthrough`, the columns the module adds (not needed from the input).
         needs: Full control instead: (params, columns the consumers need) -> per input port.
         description: One line for the palette; defaults to the docstring's first line.
+        engine: "pandas" (default): the function takes and returns DataFrames; "arrow": it takes
+            `pyarrow.Table`s (a list for a `many` port, None for an unconnected optional one) and
+            returns a table, a mapping of port to table, or a `ModuleResult`.
     """
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -253,6 +282,7 @@ def module(
             passthrough=passthrough,
             produces=produces,
             needs=needs,
+            engine=engine,
         )
         register(spec)
         fn.module_spec = spec  # type: ignore[attr-defined]
@@ -308,21 +338,21 @@ def _caller_origin(depth: int = 2) -> str:
     return f"{frame.f_globals.get('__name__', '?')} ({frame.f_code.co_filename}:{frame.f_lineno})"
 
 
-def to_frame(value: Any, *, module_name: str, port: str) -> pd.DataFrame:
-    """Normalise a module's return value to a DataFrame: the decorator is the result adapter."""
+def to_table(value: Any, *, module_name: str, port: str) -> pa.Table:
+    """Normalise a module's return value to an Arrow table: the decorator is the result adapter."""
+    if isinstance(value, pa.Table):
+        return value
+    if isinstance(value, pa.RecordBatch):
+        return pa.Table.from_batches([value])
+    if isinstance(value, pd.Series):
+        value = value.to_frame(name=value.name if value.name is not None else port)
+    elif isinstance(value, Mapping):
+        value = pd.DataFrame(dict(value))
+    elif isinstance(value, list) and all(isinstance(r, Mapping) for r in value):
+        value = pd.DataFrame.from_records(value)
     if isinstance(value, pd.DataFrame):
         named_index = any(name is not None for name in value.index.names)
-        return value.reset_index() if named_index else value
-    if isinstance(value, pd.Series):
-        return value.to_frame(name=value.name if value.name is not None else port)
-    if isinstance(value, Mapping):
-        return pd.DataFrame(dict(value))
-    if isinstance(value, list) and all(isinstance(r, Mapping) for r in value):
-        return pd.DataFrame.from_records(value)
-    if type(value).__module__.startswith("pyarrow") and hasattr(value, "to_pandas"):
-        from adapters.arrow_convert import arrow_to_pandas
-
-        return arrow_to_pandas(value)
+        return frame_to_arrow(_text_if_mixed(value.reset_index() if named_index else value))
     raise ModuleError(
         f"module '{module_name}' returned {type(value).__name__} for output '{port}'; expected a "
         "DataFrame, Series, dict of columns, list of records or pyarrow Table",
@@ -330,11 +360,11 @@ def to_frame(value: Any, *, module_name: str, port: str) -> pd.DataFrame:
     )
 
 
-def normalise_outputs(spec: ModuleSpec, returned: Any) -> dict[str, pd.DataFrame]:
-    """One DataFrame per declared output port."""
+def normalise_outputs(spec: ModuleSpec, returned: Any) -> dict[str, pa.Table]:
+    """One Arrow table per declared output port."""
     if len(spec.outputs) == 1:
         port = spec.outputs[0]
-        return {port: _text_if_mixed(to_frame(returned, module_name=spec.name, port=port))}
+        return {port: to_table(returned, module_name=spec.name, port=port)}
     if isinstance(returned, tuple) and len(returned) == len(spec.outputs):
         returned = dict(zip(spec.outputs, returned, strict=True))
     if not isinstance(returned, Mapping) or set(returned) != set(spec.outputs):
@@ -342,4 +372,4 @@ def normalise_outputs(spec: ModuleSpec, returned: Any) -> dict[str, pd.DataFrame
         raise ModuleError(
             f"module '{spec.name}' must return a mapping with the outputs {list(spec.outputs)}; got {got}"
         )
-    return {port: _text_if_mixed(to_frame(returned[port], module_name=spec.name, port=port)) for port in spec.outputs}
+    return {port: to_table(returned[port], module_name=spec.name, port=port) for port in spec.outputs}

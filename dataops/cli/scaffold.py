@@ -69,7 +69,7 @@ def spec():
 
 def test_appends_the_suffix(spec) -> None:
     data = pd.DataFrame({"城市": ["北京", None]})
-    out = spec.run({"data": data}, spec.params(column="城市"))["result"]
+    out = spec.run({"data": data}, spec.params(column="城市"))["result"].to_pandas()  # modules return Arrow
     pd.testing.assert_frame_equal(out, pd.DataFrame({"城市": ["北京!", None]}))
 
 

@@ -1,4 +1,8 @@
-"""One op per flowchart node: it validates its config, then calls the module or the adapter."""
+"""One op per flowchart node: it validates its config, then calls the module or the adapter.
+
+Every op outputs `pyarrow.Table`s; adapters that still read or write pandas (those without
+`arrow_native`) are converted here, at their boundary.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ from typing import Any
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel
 
+from adapters.arrow_convert import arrow_to_pandas, frame_to_arrow
 from adapters.metadata import table_metadata
 from adapters.pushdown import MODULE_TAG, ProjectionPlan
 from adapters.registry import adapter_for
@@ -58,7 +64,7 @@ def make_node_op(flowchart: ValidFlowchart, node_id: str) -> dg.OpDefinition:
     return dg.OpDefinition(
         name=op_name(flowchart.name, node_id),
         ins={p.name: _in(p) for p in spec.inputs},
-        outs={port: dg.Out(pd.DataFrame) for port in spec.outputs},
+        outs={port: dg.Out(pa.Table) for port in spec.outputs},
         compute_fn=compute,
         config_schema=config_schema(spec.params),
         description=f"{node.label or node_id} — {spec.name}: {spec.description}",
@@ -91,21 +97,27 @@ def _execute(
         step = context.get_step_execution_context()
         needs = ProjectionPlan(step).output_needs(context.op.name)
         columns = None if needs is None else sorted(needs)
-        yield dg.Output(adapter.read(params, root=root, columns=columns, where=where), "result")
+        yield dg.Output(_as_table(adapter.read(params, root=root, columns=columns, where=where)), "result")
     elif spec.kind == "sink":
-        frame = inputs["data"]
+        table = _as_table(inputs["data"])
         adapter = adapter_for(spec.format, _path_of(params), where=where)
-        target = adapter.write(frame, params, root=root, where=where)
+        given = table if getattr(adapter, "arrow_native", False) else arrow_to_pandas(table)
+        target = adapter.write(given, params, root=root, where=where)
         yield dg.AssetMaterialization(
             asset_key=dg.AssetKey(["dataops", flowchart, where.node or spec.name]),
             description=f"{spec.name} wrote {target}",
-            metadata={"target": dg.MetadataValue.text(target), **table_metadata(frame)},
+            metadata={"target": dg.MetadataValue.text(target), **table_metadata(table)},
         )
     else:
         frames, extra = spec.run_with_metadata(inputs, params)
         metadata = {label: dg.MetadataValue.md(text) for label, text in extra.items()}
         for port, frame in frames.items():
             yield dg.Output(frame, port, metadata=metadata)
+
+
+def _as_table(data: pa.Table | pd.DataFrame) -> pa.Table:
+    """What an adapter read, as the Arrow table every op hands on."""
+    return frame_to_arrow(data) if isinstance(data, pd.DataFrame) else data
 
 
 def _path_of(params: Any) -> Path | None:

@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from adapters.arrow_convert import arrow_to_pandas
 from adapters.registry import adapter_for
 from dataops.errors import AdapterError, Where
 from module_library.builtin.sources import ReadArrowParams, ReadFileParams
@@ -17,7 +18,7 @@ WHERE = Where("flow", "node")
 
 
 def read(root: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-    return adapter_for("arrow").read(ReadArrowParams(path=name), root=root, columns=columns, where=WHERE)
+    return arrow_to_pandas(adapter_for("arrow").read(ReadArrowParams(path=name), root=root, columns=columns, where=WHERE))
 
 
 def sample() -> pd.DataFrame:
@@ -36,7 +37,7 @@ def sample() -> pd.DataFrame:
 def test_round_trip(tmp_path: Path, name: str) -> None:
     adapter_for("arrow").write(sample(), ReadArrowParams(path=name), root=tmp_path, where=WHERE)
     pd.testing.assert_frame_equal(read(tmp_path, name), sample())
-    frame = adapter_for(None, Path(name)).read(ReadFileParams(path=name), root=tmp_path)
+    frame = arrow_to_pandas(adapter_for(None, Path(name)).read(ReadFileParams(path=name), root=tmp_path))
     pd.testing.assert_frame_equal(frame, sample())
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from adapters.arrow_convert import arrow_to_pandas
 from adapters.registry import adapter_for
 from dataops.errors import AdapterError, Where
 from module_library.builtin.sources import ReadCsvParams, WriteCsvParams
@@ -16,7 +17,7 @@ ROWS = "城市,价格,数量\n北京,10.5,3\n上海,,4\n广州,7.25,\n"
 
 
 def read(root: Path, name: str, **params) -> pd.DataFrame:
-    return adapter_for("csv").read(ReadCsvParams(path=name, **params), root=root, where=WHERE)
+    return arrow_to_pandas(adapter_for("csv").read(ReadCsvParams(path=name, **params), root=root, where=WHERE))
 
 
 def expected() -> pd.DataFrame:
@@ -60,11 +61,11 @@ def test_no_header_generates_names(tmp_path: Path) -> None:
 
 def test_projection_reads_only_named_columns(tmp_path: Path) -> None:
     (tmp_path / "f.csv").write_text(ROWS, encoding="utf-8")
-    frame = adapter_for("csv").read(ReadCsvParams(path="f.csv"), root=tmp_path, columns=["数量", "城市"], where=WHERE)
+    frame = arrow_to_pandas(adapter_for("csv").read(ReadCsvParams(path="f.csv"), root=tmp_path, columns=["数量", "城市"], where=WHERE))
     assert list(frame.columns) == ["城市", "数量"]  # the file's order
-    everything = adapter_for("csv").read(
+    everything = arrow_to_pandas(adapter_for("csv").read(
         ReadCsvParams(path="f.csv"), root=tmp_path, columns=["城市", "nope"], where=WHERE
-    )
+    ))
     assert list(everything.columns) == ["城市", "价格", "数量"]  # a missing column: read all
 
 

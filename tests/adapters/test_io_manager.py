@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 from adapters import io_manager
+from adapters.arrow_convert import arrow_to_pandas
 from adapters.io_manager import ArrowIOManager
 from dataops.settings import get_settings
 from dataops.spec import parse_flowchart
@@ -59,8 +60,8 @@ def test_round_trip_keeps_values_and_dtypes(tmp_path) -> None:
         return _frame()
 
     @dg.op
-    def check(frame: pd.DataFrame) -> None:
-        pd.testing.assert_frame_equal(frame, _frame())
+    def check(frame: pa.Table) -> None:  # steps hand over Arrow; pandas' dtypes come back from its metadata
+        pd.testing.assert_frame_equal(arrow_to_pandas(frame), _frame())
 
     @dg.job(resource_defs={"io_manager": manager})
     def round_trip() -> None:
@@ -149,14 +150,14 @@ def test_the_next_step_gets_what_the_file_holds_while_it_is_written(tmp_path, mo
         real_write(table, path)
 
     monkeypatch.setattr(io_manager, "write_table", slow)
-    seen: list[pd.DataFrame] = []
+    seen: list[pa.Table] = []
 
     @dg.op
     def make() -> pd.DataFrame:
         return _frame().set_index("n")  # the index is dropped on the way, as the file drops it
 
     @dg.op
-    def use(frame: pd.DataFrame) -> pd.DataFrame:
+    def use(frame: pa.Table) -> pa.Table:
         seen.append(frame)
         assert not list(tmp_path.rglob("make/result.arrow")), "the write should still be pending"
         release.set()
@@ -167,6 +168,6 @@ def test_the_next_step_gets_what_the_file_holds_while_it_is_written(tmp_path, mo
         use(make())
 
     assert job.execute_in_process().success
-    from_file = pa.ipc.open_file(pa.memory_map(str(next(tmp_path.rglob("make/result.arrow"))))).read_all().to_pandas()
-    pd.testing.assert_frame_equal(seen[0], from_file)
-    pd.testing.assert_frame_equal(seen[0], _frame().set_index("n").reset_index(drop=True))
+    from_file = pa.ipc.open_file(pa.memory_map(str(next(tmp_path.rglob("make/result.arrow"))))).read_all()
+    assert seen[0].equals(from_file)
+    pd.testing.assert_frame_equal(arrow_to_pandas(seen[0]), _frame().set_index("n").reset_index(drop=True))

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from adapters.arrow_convert import arrow_to_pandas
 from adapters.registry import adapter_for
 from dataops.errors import AdapterError, Where
 from module_library.builtin.sources import ReadFileParams, ReadJsonParams, WriteJsonParams
@@ -17,7 +18,7 @@ WHERE = Where("flow", "node")
 
 
 def read(root: Path, name: str, **params) -> pd.DataFrame:
-    return adapter_for("json").read(ReadJsonParams(path=name, **params), root=root, where=WHERE)
+    return arrow_to_pandas(adapter_for("json").read(ReadJsonParams(path=name, **params), root=root, where=WHERE))
 
 
 def write(frame: pd.DataFrame, root: Path, name: str, **params) -> str:
@@ -61,7 +62,7 @@ def test_jsonl_extension_means_lines_unless_set(tmp_path: Path) -> None:
     assert ReadJsonParams(path="a.ndjson").lines is True and ReadJsonParams(path="a.json").lines is False
     write(sample(), tmp_path, "a.jsonl")
     assert (tmp_path / "a.jsonl").read_text(encoding="utf-8").startswith('{"城市":"北京"')
-    frame = adapter_for(None, Path("a.jsonl")).read(ReadFileParams(path="a.jsonl"), root=tmp_path, where=WHERE)
+    frame = arrow_to_pandas(adapter_for(None, Path("a.jsonl")).read(ReadFileParams(path="a.jsonl"), root=tmp_path, where=WHERE))
     pd.testing.assert_frame_equal(frame, sample())
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from adapters.arrow_convert import arrow_to_pandas
 from adapters.registry import adapter_for
 from dataops.errors import AdapterError, Where
 from module_library.builtin.sources import ReadFileParams, ReadParquetParams, WriteParquetParams
@@ -16,7 +17,7 @@ WHERE = Where("flow", "node")
 
 
 def read(root: Path, name: str, **params) -> pd.DataFrame:
-    return adapter_for("parquet").read(ReadParquetParams(path=name, **params), root=root, where=WHERE)
+    return arrow_to_pandas(adapter_for("parquet").read(ReadParquetParams(path=name, **params), root=root, where=WHERE))
 
 
 def write(frame: pd.DataFrame, root: Path, name: str) -> str:
@@ -39,7 +40,7 @@ def sample() -> pd.DataFrame:
 def test_round_trip(tmp_path: Path) -> None:
     write(sample(), tmp_path, "out/a.parquet")
     pd.testing.assert_frame_equal(read(tmp_path, "out/a.parquet"), sample())
-    frame = adapter_for(None, Path("out/a.parquet")).read(ReadFileParams(path="out/a.parquet"), root=tmp_path)
+    frame = arrow_to_pandas(adapter_for(None, Path("out/a.parquet")).read(ReadFileParams(path="out/a.parquet"), root=tmp_path))
     pd.testing.assert_frame_equal(frame, sample())
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["a.parquet"]
 
@@ -60,11 +61,11 @@ def test_an_unknown_column_in_params_suggests_the_closest(tmp_path: Path) -> Non
 def test_the_pushdown_hint_narrows_the_columns_read(tmp_path: Path) -> None:
     write(sample(), tmp_path, "a.parquet")
     params = ReadParquetParams(path="a.parquet", columns=["价格", "城市", "数量"])
-    frame = adapter_for("parquet").read(params, root=tmp_path, columns=["城市", "价格"])
+    frame = arrow_to_pandas(adapter_for("parquet").read(params, root=tmp_path, columns=["城市", "价格"]))
     pd.testing.assert_frame_equal(frame, sample()[["价格", "城市"]])
-    frame = adapter_for("parquet").read(ReadParquetParams(path="a.parquet"), root=tmp_path, columns=["价格", "城市"])
+    frame = arrow_to_pandas(adapter_for("parquet").read(ReadParquetParams(path="a.parquet"), root=tmp_path, columns=["价格", "城市"]))
     pd.testing.assert_frame_equal(frame, sample()[["城市", "价格"]])
-    frame = adapter_for("parquet").read(params, root=tmp_path, columns=["城市", "made downstream"])
+    frame = arrow_to_pandas(adapter_for("parquet").read(params, root=tmp_path, columns=["城市", "made downstream"]))
     assert "城市" in frame.columns and set(frame.columns) <= {"价格", "城市", "数量"}
 
 

@@ -40,7 +40,7 @@ def test_decorator_registers_a_described_module(cleanup) -> None:
     assert spec.describe()["params_schema"]["properties"]["column"]["description"] == "A column."
     assert spec.columns_read(ColumnParams(column="城市")) == {"data": ["城市"]}
     out = spec.run({"data": pd.DataFrame({"城市": ["bj"]})}, ColumnParams(column="城市"))
-    pd.testing.assert_frame_equal(out["result"], pd.DataFrame({"城市": ["BJ"]}))
+    pd.testing.assert_frame_equal(out["result"].to_pandas(), pd.DataFrame({"城市": ["BJ"]}))
     assert "test_sdk.py" in spec.origin
 
 
@@ -54,14 +54,15 @@ def test_decorator_registers_a_described_module(cleanup) -> None:
         pa.table({"a": [1, 2]}),
     ],
 )
-def test_return_values_are_normalised_to_frames(cleanup, value) -> None:
+def test_return_values_are_normalised_to_arrow_tables(cleanup, value) -> None:
     @module(category="test", name="give")
     def give(data: pd.DataFrame, params) -> object:
         return value
 
     cleanup.append("give")
     out = normalise_outputs(get_module("give"), value)
-    pd.testing.assert_frame_equal(out["result"], pd.DataFrame({"a": [1, 2]}))
+    assert isinstance(out["result"], pa.Table)
+    pd.testing.assert_frame_equal(out["result"].to_pandas(), pd.DataFrame({"a": [1, 2]}))
 
 
 def test_a_named_index_becomes_columns(cleanup) -> None:
@@ -71,7 +72,7 @@ def test_a_named_index_becomes_columns(cleanup) -> None:
 
     cleanup.append("grouped")
     out = get_module("grouped").run({"data": pd.DataFrame({"k": ["a", "a", "b"], "v": [1, 2, 3]})}, None)
-    pd.testing.assert_frame_equal(out["result"], pd.DataFrame({"k": ["a", "b"], "v": [3, 3]}))
+    pd.testing.assert_frame_equal(out["result"].to_pandas(), pd.DataFrame({"k": ["a", "b"], "v": [3, 3]}))
 
 
 def test_anything_else_is_an_error_naming_the_module(cleanup) -> None:
@@ -118,10 +119,10 @@ def test_optional_ports_are_described_and_default_to_none(cleanup) -> None:
         {"name": "extra", "many": False, "optional": True},
     ]
     frames, metadata = spec.run_with_metadata({"data": pd.DataFrame({"a": [1, 2]}), "extra": None}, None)
-    pd.testing.assert_frame_equal(frames["result"], pd.DataFrame({"rows": [2]}))
+    assert frames["result"].to_pydict() == {"rows": [2]}
     assert metadata == {"note": "**counted**"}
     out = spec.run({"data": pd.DataFrame({"a": [1]}), "extra": pd.DataFrame({"a": [1]})}, None)
-    pd.testing.assert_frame_equal(out["result"], pd.DataFrame({"rows": [2]}))
+    assert out["result"].to_pydict() == {"rows": [2]}
 
 
 def test_module_result_with_several_outputs(cleanup) -> None:
@@ -133,4 +134,4 @@ def test_module_result_with_several_outputs(cleanup) -> None:
 
     cleanup.append("halves")
     frames, metadata = get_module("halves").run_with_metadata({"data": pd.DataFrame({"a": [1, 2, 3]})}, None)
-    assert [len(frames["head"]), len(frames["tail"])] == [1, 2] and metadata == {"split": "1 / rest"}
+    assert [frames["head"].num_rows, frames["tail"].num_rows] == [1, 2] and metadata == {"split": "1 / rest"}

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from adapters.arrow_convert import arrow_to_pandas
 from dataops.errors import FlowchartError
 from dataops.spec import parse_flowchart
 from module_library.discovery import discover
@@ -17,9 +18,10 @@ discover()
 
 
 def run_module(name: str, params: dict[str, Any], **inputs: Any) -> Any:
-    """The module's output: one DataFrame, or a dict of them for a module with several outputs."""
+    """The module's output as a DataFrame (converted from the Arrow table every module returns as
+    the pandas modules receive theirs), or a dict of them for a module with several outputs."""
     spec = get_module(name)
-    outputs = spec.run(inputs, spec.params.model_validate(params))
+    outputs = {port: arrow_to_pandas(table) for port, table in spec.run(inputs, spec.params.model_validate(params)).items()}
     return outputs["result"] if list(outputs) == ["result"] else outputs
 
 

@@ -49,10 +49,11 @@ def test_split_union_and_optional_input_run(workspace) -> None:
     assert result.success
     source = pd.read_csv(workspace / "data" / "sales.csv", encoding="gbk")
     assert pd.read_csv(workspace / "data" / "out" / "count.csv")["n"].tolist() == [len(source)]
-    matched = result.output_for_node("ports__split", "matched")
-    assert len(matched) == int((source["价格"] > 100).sum())
+    matched = result.output_for_node("ports__split", "matched")  # steps hand over Arrow tables
+    assert matched.num_rows == int((source["价格"] > 100).sum())
     both = result.output_for_node("ports__both")
-    assert len(both) == len(source) and both["订单号"].tolist()[: len(matched)] == matched["订单号"].tolist()
+    assert both.num_rows == len(source)
+    assert both["订单号"].to_pylist()[: matched.num_rows] == matched["订单号"].to_pylist()
 
 
 def test_module_metadata_is_attached_to_the_output(workspace) -> None:

@@ -6,6 +6,7 @@ import datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from pandas.testing import assert_frame_equal
 
@@ -100,7 +101,11 @@ def test_cast_types_each_type() -> None:
             "s": pd.Series(["1.0", "2.5", np.nan, "4.0"], dtype="str"),
             "b": pd.array([True, False, None, True], dtype="boolean"),
             "dt": pd.to_datetime(["2026-01-02", "2026-01-03 10:30", None, "2026-12-31"], format="ISO8601"),
-            "d": [datetime.date(2026, 1, 2), datetime.date(2026, 1, 3), None, datetime.date(2026, 12, 31)],
+            # dates are Arrow-backed in pandas (no Python date objects)
+            "d": pd.Series(
+                [datetime.date(2026, 1, 2), datetime.date(2026, 1, 3), None, datetime.date(2026, 12, 31)],
+                dtype=pd.ArrowDtype(pa.date32()),
+            ),
             "c": pd.Categorical(["x", "y", None, "x"]),
         }
     )
