@@ -24,6 +24,7 @@ from dataops.editor.models import (
     SaveResult,
 )
 from dataops.editor.openapi import Endpoint
+from dataops.spec.loader import MAX_BYTES
 from dataops.spec.models import IDENTIFIER
 
 NAME_PARAM = {"name": {"type": "string", "pattern": IDENTIFIER, "maxLength": 200}}
@@ -67,6 +68,14 @@ def save_flowchart(ctx: EditorContext, name: str, document: Any, replace: bool) 
         raise ApiError(400, f"the document's name {document.get('name')!r} differs from '{name}' in the URL")
     folder = ctx.project.flowcharts
     target = f"{name}.json"
+    text = store.to_json(document)
+    size = len(text.encode())
+    if size > MAX_BYTES:
+        raise ApiError(
+            413,
+            f"'{name}' would be {size:,} bytes as {target}; flowcharts are limited to {MAX_BYTES:,} bytes (the limit "
+            "for opening, validating and running them), so nothing was saved; split it into smaller flowcharts",
+        )
     others = [f for f in store.scan(folder) if (f.name == name) != (f.path.name == target)]
     if others and not replace:
         files = ", ".join(f.path.name for f in others)
@@ -75,7 +84,7 @@ def save_flowchart(ctx: EditorContext, name: str, document: Any, replace: bool) 
             f"saving '{name}' as {target} clashes with {files} (same flowchart name or file); save under another "
             "name, or replace (a YAML file's comments are lost)",
         )
-    path = store.write_json(folder, name, document)
+    path = store.write_json(folder, name, text)
     for other in others:
         if other.path != path:
             other.path.unlink(missing_ok=True)

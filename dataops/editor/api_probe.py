@@ -1,23 +1,34 @@
-"""GET /api/probe: the columns and first rows of a data file, read as its source node would read it."""
+"""GET /api/probe: the columns and first rows of a data file, read as its source node would read it.
+
+The read runs in a child process (`isolation.run_isolated`): a file that makes a native reader
+abort or exhaust memory fails its probe with a 422 and the editor keeps serving.
+"""
 
 from __future__ import annotations
 
 import json
+import pickle
+import threading
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from adapters.registry import adapter_for
+from adapters.paths import resolve_data_path
 from dataops.editor.api_upload import source_module_for
 from dataops.editor.context import EditorContext, context
 from dataops.editor.http import ApiError, read_query, reply
+from dataops.editor.isolation import WorkerFailed, run_isolated
 from dataops.editor.models import Column, ProbeQuery, ProbeResult
 from dataops.editor.openapi import Endpoint
+from dataops.editor.probe_child import read_head
+from dataops.editor.settings import PROBE_MEMORY, PROBE_SECONDS, PROBE_WORKERS
 from dataops.errors import DataOpsError, RegistryError
 from dataops.spec.loader import validate_params
 from module_library.registry import get_module
+
+_PROBES = threading.BoundedSemaphore(PROBE_WORKERS)
 
 
 def probe_file(ctx: EditorContext, query: ProbeQuery) -> ProbeResult:
@@ -37,18 +48,40 @@ def probe_file(ctx: EditorContext, query: ProbeQuery) -> ProbeResult:
     params, problems = validate_params("probe", "probe", spec.name, spec.params, {**raw, "path": query.path})
     if problems or params is None:
         raise ApiError(400, "; ".join(f"{p.where.field}: {p.message}" for p in problems))
-    try:
-        adapter = adapter_for(spec.format, path)
-        frame = adapter.read(params, root=ctx.project.data_root_resolved)
-    except DataOpsError as exc:
-        raise ApiError(422, str(exc)) from None
-    head = frame.head(query.rows)
+    root = ctx.project.data_root_resolved
+    _check_path(query.path, root)
+    arguments = (spec.format, query.path, pickle.dumps(params), root, ctx.project.plugins, query.rows)
+    with _PROBES:
+        try:
+            head = run_isolated(read_head, *arguments, seconds=PROBE_SECONDS, memory=PROBE_MEMORY)
+        except WorkerFailed as exc:
+            raise ApiError(
+                422,
+                f"cannot read '{query.path}': the reader {exc.reason} (a probe may use {PROBE_MEMORY / 2**30:g} GiB "
+                f"and {PROBE_SECONDS:g} seconds); check that it is the file you meant, or open it and save it again",
+            ) from None
+    if isinstance(head, str):
+        raise ApiError(422, head)
+    columns, rows = head
     return ProbeResult(
-        path=query.path,
-        module=spec.name,
-        columns=[Column(name=str(c), type=str(t)) for c, t in frame.dtypes.items()],
-        rows=json.loads(head.to_json(orient="values", date_format="iso", force_ascii=False, default_handler=str)),
+        path=query.path, module=spec.name, columns=[Column(name=n, type=t) for n, t in columns], rows=rows
     )
+
+
+def _check_path(path: str, root: Path) -> None:
+    """Refuse, before any child starts, a path outside the data root or one the system cannot use."""
+    try:
+        resolve_data_path(path, root).exists()  # exists() raises for a name longer than the system allows
+    except DataOpsError as exc:
+        raise ApiError(422, f"path: {exc.message}") from None
+    except ValueError:
+        raise ApiError(422, f"path: {_shown(path)} contains a NUL character; use the file's real name") from None
+    except OSError as exc:
+        raise ApiError(422, f"path: {_shown(path)} cannot be used: {exc.strerror}") from None
+
+
+def _shown(path: str) -> str:
+    return repr(path) if len(path) <= 80 else f"{path[:60]!r}... ({len(path):,} characters)"
 
 
 def _params(text: str | None) -> dict:

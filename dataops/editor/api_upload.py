@@ -63,7 +63,15 @@ async def upload(request: Request) -> Response:
         target = resolve_data_path(relative, ctx.project.data_root_resolved)
     except DataOpsError as exc:
         raise ApiError(400, exc.message) from None
-    target.parent.mkdir(parents=True, exist_ok=True)
+    folder_taken = ApiError(409, f"'{relative}' is a folder under the data root; rename the file and upload it again")
+    if target.is_dir():
+        raise folder_taken
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise ApiError(
+            409, f"'{UPLOAD_FOLDER}' under the data root is a file, not a folder; move it away so uploads can be stored"
+        ) from None
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     size = 0
     try:
@@ -73,7 +81,10 @@ async def upload(request: Request) -> Response:
                 await run_in_threadpool(out.write, chunk)
         if size == 0:
             raise ApiError(400, "the uploaded file is empty")
-        os.replace(temporary, target)
+        try:
+            os.replace(temporary, target)
+        except IsADirectoryError:  # the folder appeared while the file was arriving
+            raise folder_taken from None
     finally:
         temporary.unlink(missing_ok=True)
     return reply(UploadResult(path=relative, size=size, source_module=source_module_for(target)))
@@ -88,7 +99,7 @@ ENDPOINTS = [
         UploadResult,
         body=BINARY_BODY,
         query=UploadQuery,
-        errors=(413,),
+        errors=(409, 413),
         tag="data",
     ),
 ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -26,8 +28,10 @@ from dataops.editor import (
 from dataops.editor.context import EditorContext
 from dataops.editor.dagster_client import DagsterClient
 from dataops.editor.http import ApiError, error_response
+from dataops.editor.isolation import start_forkserver
 from dataops.editor.openapi import openapi_document
-from dataops.editor.security import GuardMiddleware
+from dataops.editor.probe_child import read_head
+from dataops.editor.security import GuardMiddleware, allowed_hosts
 from dataops.errors import DataOpsError
 from dataops.settings import Settings, get_settings
 from module_library.discovery import discover
@@ -72,7 +76,15 @@ def make_app(settings: Settings | None = None) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(GuardMiddleware, token=settings.token(), max_upload=settings.max_upload_bytes)],
+        lifespan=_lifespan,
+        middleware=[
+            Middleware(
+                GuardMiddleware,
+                hosts=allowed_hosts(settings),
+                token=settings.token(),
+                max_upload=settings.max_upload_bytes,
+            )
+        ],
         exception_handlers={
             ApiError: _api_error,
             DataOpsError: _user_error,
@@ -82,6 +94,12 @@ def make_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.editor = EditorContext(settings, DagsterClient(settings.dagster_base))
     return app
+
+
+@asynccontextmanager
+async def _lifespan(_: Starlette) -> AsyncIterator[None]:
+    start_forkserver([read_head.__module__])  # probes read files in its children
+    yield
 
 
 async def _api_error(_: Request, exc: Exception) -> Response:

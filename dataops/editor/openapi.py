@@ -19,7 +19,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 _REASONS = {
     400: "Malformed request",
     401: "Missing or wrong X-DataOps-Token",
-    403: "Cross-origin write refused",
+    403: "Host not allowed, or a cross-origin request",
     404: "Not found",
     409: "Conflict",
     413: "Body too large",
@@ -62,8 +62,9 @@ def openapi_document(endpoints: Sequence[Endpoint], *, title: str, version: str)
         "info": {
             "title": title,
             "version": version,
-            "description": "Writes need a same-origin request (Origin or Referer matching Host) and, "
-            "when the editor has a token, the X-DataOps-Token header.",
+            "description": "Every request needs a Host the editor answers (its address, or a name in "
+            "DATAOPS_EDITOR_ALLOWED_HOSTS); writes need a same-origin request (Origin or Referer matching Host) "
+            "and, when the editor has a token, every request needs the X-DataOps-Token header.",
         },
         "paths": paths,
         "components": {"schemas": schemas.get("$defs", {})},
@@ -82,7 +83,7 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         operation["requestBody"] = _json_body(_ref(endpoint.body))
     elif isinstance(endpoint.body, dict):
         operation["requestBody"] = endpoint.body
-    errors = set(endpoint.errors) | ({403, 401} if endpoint.writes else set()) | {400}
+    errors = set(endpoint.errors) | ({401} if endpoint.writes else set()) | {400, 403}
     for status in sorted(errors):
         operation["responses"][str(status)] = {
             "description": _REASONS.get(status, "Error"),

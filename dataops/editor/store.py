@@ -78,13 +78,18 @@ def find(folder: Path, name: str) -> list[StoredFlowchart]:
     return sorted(found, key=lambda f: f.path.name != f"{name}.json")
 
 
-def write_json(folder: Path, name: str, document: dict[str, Any]) -> Path:
+def to_json(document: dict[str, Any]) -> str:
+    """The file text a document is saved as: the size `MAX_BYTES` applies to is this text's."""
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_json(folder: Path, name: str, text: str) -> Path:
     """`<folder>/<name>.json`, written to a temporary file first so readers never see half of it."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.json"
     temporary = folder / f".{target.name}.{uuid.uuid4().hex}.tmp"
     try:
-        temporary.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)

@@ -17,7 +17,10 @@ ORIGIN = {"Origin": "http://testserver"}
 
 @pytest.fixture
 def settings(workspace: Path) -> Settings:
-    return Settings(dagster_url=f"http://127.0.0.1:{free_port()}", editor_max_upload_mb=1)
+    """TestClient sends `Host: testserver`, a name the editor answers only when it is allowed."""
+    return Settings(
+        dagster_url=f"http://127.0.0.1:{free_port()}", editor_max_upload_mb=1, editor_allowed_hosts=["testserver"]
+    )
 
 
 @pytest.fixture

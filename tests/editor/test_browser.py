@@ -9,18 +9,14 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import requests
 
-from tests.support.dagster_server import PROJECT, DagsterServer, dagster_dev, free_port
+from tests.editor.running import running_editor
+from tests.support.dagster_server import PROJECT, DagsterServer, dagster_dev
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -56,38 +52,8 @@ def servers(workspace: Path) -> Iterator[tuple[DagsterServer, str]]:
     env = {k: v for k, v in os.environ.items() if k.startswith(("DATAOPS_", "DAGSTER_HOME"))}
     with dagster_dev(env, workspace / "dagster.log") as dagster:
         dagster.wait_for_jobs(set())
-        port = free_port()
-        log = (workspace / "editor.log").open("wb")
-        editor = subprocess.Popen(
-            [sys.executable, "-m", "dataops.cli.main", "editor", "--port", str(port)],
-            env={**os.environ, "DATAOPS_DAGSTER_URL": dagster.url, "PYTHONPATH": str(PROJECT)},
-            cwd=PROJECT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_for(url, editor, workspace / "editor.log")
+        with running_editor(workspace / "editor.log", {"DATAOPS_DAGSTER_URL": dagster.url}) as (url, _):
             yield dagster, url
-        finally:
-            os.killpg(editor.pid, signal.SIGTERM)
-            editor.wait(timeout=30)
-            log.close()
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/api/config", timeout=2).ok:
-                return
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None:
-            break
-        time.sleep(0.3)
-    raise AssertionError(f"the editor did not start; log:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture

@@ -1,13 +1,17 @@
-"""Writes need the same origin; a token, when configured, is needed for every API request."""
+"""Only the editor's own Host names are answered; writes need the same origin; a token, when configured,
+is needed for every API request."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from dataops.editor.app import make_app
 from dataops.editor.settings import is_loopback
-from dataops.settings import Settings
+from dataops.errors import DataOpsError
+from dataops.settings import Settings, get_settings
 
 DOCUMENT = {"name": "small", "nodes": [{"id": "a", "module": "read_csv", "params": {"path": "sales.csv"}}]}
 
@@ -50,7 +54,9 @@ def test_reads_need_no_origin(settings: Settings) -> None:
 
 
 def test_with_a_token_every_api_request_needs_it(workspace) -> None:
-    settings = Settings(editor_token="s3cret", editor_host="0.0.0.0", dagster_url="http://127.0.0.1:9")
+    settings = Settings(
+        editor_token="s3cret", editor_host="0.0.0.0", dagster_url="http://127.0.0.1:9", editor_allowed_hosts="testserver"
+    )
     with TestClient(make_app(settings), headers={"Origin": "http://testserver"}) as client:
         assert client.get("/api/modules").status_code == 401
         assert client.get("/api/modules", headers={"X-DataOps-Token": "wrong"}).status_code == 401
@@ -90,3 +96,116 @@ def test_the_token_is_masked_in_settings(workspace) -> None:
 )
 def test_loopback_hosts(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+# DNS rebinding: a page on evil.example whose name then resolves to 127.0.0.1 is same-origin with
+# itself, so its requests carry matching Origin and Host headers, both naming evil.example.
+REBOUND = {"Host": "evil.example:3001", "Origin": "http://evil.example:3001"}
+EVERY_KIND_OF_ROUTE = [
+    ("GET", "/"),
+    ("GET", "/api/config"),
+    ("GET", "/api/flowcharts"),
+    ("GET", "/api/probe?path=sales.csv"),
+    ("PUT", "/api/flowcharts/small"),
+    ("POST", "/api/runs"),
+    ("POST", "/api/validate"),
+    ("POST", "/api/upload?name=a.csv"),
+    ("DELETE", "/api/flowcharts/small"),
+]
+
+
+@pytest.fixture
+def own_address(workspace: Path) -> Settings:
+    """The settings `dataops editor` starts with: 127.0.0.1:3001, no other name allowed."""
+    return Settings(dagster_url="http://127.0.0.1:9")
+
+
+@pytest.mark.parametrize(("method", "path"), EVERY_KIND_OF_ROUTE)
+def test_a_rebound_host_is_refused_on_every_route(own_address: Settings, method: str, path: str) -> None:
+    with TestClient(make_app(own_address), base_url="http://127.0.0.1:3001") as client:
+        response = client.request(method, path, headers=REBOUND, json=DOCUMENT if method != "GET" else None)
+    assert response.status_code == 403
+    error = response.json()["error"]
+    assert error.startswith("request refused: Host 'evil.example:3001' is not an address of this editor")
+    assert "(127.0.0.1:3001, localhost:3001, [::1]:3001)" in error
+    assert "add the name to DATAOPS_EDITOR_ALLOWED_HOSTS" in error
+
+
+def test_a_refused_host_writes_nothing(own_address: Settings, workspace: Path) -> None:
+    with TestClient(make_app(own_address), base_url="http://127.0.0.1:3001") as client:
+        assert client.put("/api/flowcharts/small", json=DOCUMENT, headers=REBOUND).status_code == 403
+        assert client.post("/api/upload?name=a.csv", content=b"a\n1\n", headers=REBOUND).status_code == 403
+    assert not list((workspace / "flowcharts").iterdir())
+    assert not (workspace / "data" / "uploads").exists()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:3001", "localhost:3001", "[::1]:3001", "LOCALHOST:3001"])
+def test_the_loopback_names_on_the_editors_port_are_answered(own_address: Settings, host: str) -> None:
+    origin = {"Host": host, "Origin": f"http://{host.lower()}"}
+    with TestClient(make_app(own_address), base_url="http://127.0.0.1:3001") as client:
+        assert client.get("/", headers=origin).status_code == 200
+        assert client.get("/api/probe", params={"path": "sales.csv"}, headers=origin).status_code == 200
+        saved = client.put("/api/flowcharts/small", json=DOCUMENT, headers=origin)
+        assert saved.status_code == 200, saved.text
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "localhost:3002",  # another port: not this editor
+        "localhost",  # port 80
+        "0.0.0.0:3001",  # browsers reach 0.0.0.0 too, and public pages have used it
+        "127.0.0.1.evil.example:3001",
+        "evil.example",
+        "127.0.0.1:3001@evil.example",
+        "",
+    ],
+)
+def test_other_host_values_are_refused(own_address: Settings, host: str) -> None:
+    with TestClient(make_app(own_address)) as client:
+        response = client.get("/api/modules", headers={"Host": host})
+    assert response.status_code == 403, host
+    assert "DATAOPS_EDITOR_ALLOWED_HOSTS" in response.json()["error"]
+
+
+def test_a_public_address_answers_only_its_own_name(workspace: Path) -> None:
+    settings = Settings(editor_host="10.1.2.3", editor_port=8080, editor_token="t", dagster_url="http://127.0.0.1:9")
+    with TestClient(make_app(settings), headers={"X-DataOps-Token": "t"}) as client:
+        assert client.get("/api/modules", headers={"Host": "10.1.2.3:8080"}).status_code == 200
+        refused = client.get("/api/modules", headers={"Host": "localhost:8080"})
+    assert refused.status_code == 403
+    assert "(10.1.2.3:8080)" in refused.json()["error"]
+
+
+def test_allowed_hosts_come_from_the_environment(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATAOPS_EDITOR_ALLOWED_HOSTS", "editor.example.com, proxy.internal:8443")
+    get_settings.cache_clear()
+    settings = get_settings()
+    assert settings.editor_allowed_hosts == ["editor.example.com", "proxy.internal:8443"]
+    with TestClient(make_app(settings)) as client:
+        for host, status in [
+            ("editor.example.com", 200),  # any port: a reverse proxy on 443 says no port
+            ("editor.example.com:443", 200),
+            ("proxy.internal:8443", 200),
+            ("proxy.internal:8444", 403),
+            ("localhost:3001", 200),
+            ("evil.example", 403),
+        ]:
+            assert client.get("/api/config", headers={"Host": host}).status_code == status, host
+
+
+@pytest.mark.parametrize("entry", ["http://editor.example.com", "editor.example.com/path", "*", "a b"])
+def test_a_malformed_allowed_host_stops_the_editor(workspace: Path, entry: str) -> None:
+    with pytest.raises(DataOpsError, match=r"DATAOPS_EDITOR_ALLOWED_HOSTS: .* is not a host name or host:port"):
+        make_app(Settings(editor_allowed_hosts=[entry]))
+
+
+def test_a_cross_origin_read_is_refused(client: TestClient) -> None:
+    """The Host is right (a plain cross-site fetch to 127.0.0.1): reading data needs the page's own Origin too."""
+    response = client.get("/api/probe", params={"path": "sales.csv"}, headers={"Origin": "http://evil.example"})
+    assert response.status_code == 403
+    assert response.json()["error"] == (
+        "cross-origin request refused: Origin 'http://evil.example' does not match the Host 'testserver'; "
+        "only the editor's own page may call its API"
+    )
+    assert client.get("/api/probe", params={"path": "sales.csv"}).status_code == 200  # no Origin: a navigation
