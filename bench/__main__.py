@@ -4,6 +4,7 @@
     python -m bench --quick               # small sizes, one run each: a smoke test of the suite
     python -m bench pipeline formats      # only these benchmarks
     python -m bench pipeline --rows 100000 1000000 10000000 --repeats 5
+    python -m bench tpch --sf 1 10 --repeats 3      # TPC-H at scale factors 1 and 10
 
 Each benchmark alternates its variants and reports medians; only the sections of the
 benchmarks that ran are rewritten. `--no-write` prints without touching the docs.
@@ -19,8 +20,9 @@ from pathlib import Path
 from bench import definitions_scale, executors, formats, handoff, kernels, pipeline_vs_pandas, projection, report
 from bench.common import load_average, machine
 from bench.report import DOC, Section, write
+from bench.tpch import runner as tpch
 
-NAMES = ("pipeline", "handoff", "formats", "projection", "scale", "executors", "kernels")
+NAMES = ("pipeline", "handoff", "formats", "projection", "scale", "executors", "kernels", "tpch")
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,6 +44,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     sizes.add_argument("--executor-rows", type=int, help="6. rows each branch aggregates (default 1000000)")
     sizes.add_argument("--csv-rows", type=int, help="7. rows of the CSV parsed (default 10000000)")
     sizes.add_argument("--kernel-rows", type=int, help="7. rows for filter, group-by, sort (default 1000000)")
+    sizes.add_argument("--sf", type=float, nargs="+", help="8. TPC-H scale factors (default 1; SF 10 is 60M rows)")
     args = parser.parse_args(argv)
     unknown = [name for name in args.only if name not in NAMES]
     if unknown:
@@ -58,6 +61,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "executor_rows": 200_000 if quick else 1_000_000,
         "csv_rows": 1_000_000 if quick else 10_000_000,
         "kernel_rows": 100_000 if quick else 1_000_000,
+        "sf": [0.01] if quick else [1],
     }
     for key, value in defaults.items():
         if getattr(args, key) is None:
@@ -78,6 +82,8 @@ def run(name: str, args: argparse.Namespace) -> Section:
         return definitions_scale.run(args.nodes, args.flowcharts, args.repeats)
     if name == "executors":
         return executors.run(args.executor_rows, args.repeats)
+    if name == "tpch":
+        return tpch.run(args.sf, args.repeats)
     return kernels.run(args.csv_rows, args.kernel_rows, args.repeats)
 
 

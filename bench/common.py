@@ -113,12 +113,13 @@ def _cached_csv(path: Path, rows: int, make: Callable[..., pa.Table]) -> Path:
 
 @dataclass(frozen=True)
 class Process:
-    """One finished process: wall time, CPU time (user + system), peak resident memory (MiB), output."""
+    """One finished process: wall time, CPU time (user + system), peak resident memory (MiB), output, exit code."""
 
     seconds: float
     cpu_seconds: float
     peak_mib: float
     output: str = ""
+    code: int = 0
 
 
 # A child's peak RSS starts at its parent's RSS at fork (Linux keeps the pre-exec high-water
@@ -134,8 +135,10 @@ print(json.dumps({"code": code, "seconds": seconds, "cpu": usage.ru_utime + usag
 """
 
 
-def run_process(command: Sequence[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> Process:
-    """Run a whole process and measure it; a failure stops the benchmark with its output."""
+def run_process(
+    command: Sequence[str], env: dict[str, str] | None = None, cwd: Path = ROOT, *, check: bool = True
+) -> Process:
+    """Run a whole process and measure it; a failure stops the benchmark with its output (unless not `check`)."""
     with tempfile.NamedTemporaryFile() as out:
         measured = subprocess.run(
             [sys.executable, "-c", _MEASURE, out.name, *command],
@@ -147,9 +150,9 @@ def run_process(command: Sequence[str], env: dict[str, str] | None = None, cwd: 
         )
         output = Path(out.name).read_bytes().decode(errors="replace")
     result = json.loads(measured.stdout)
-    if result["code"] != 0:
+    if check and result["code"] != 0:
         raise SystemExit(f"{' '.join(command)} failed ({result['code']}):\n{output}")
-    return Process(result["seconds"], result["cpu"], result["peak_kib"] / 1024, output)
+    return Process(result["seconds"], result["cpu"], result["peak_kib"] / 1024, output, result["code"])
 
 
 def timed(command: Sequence[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> float:
