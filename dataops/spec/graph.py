@@ -74,12 +74,24 @@ def wire(flowchart: Flowchart, *, file: str | None = None, text: str = "") -> Va
             params[node.id] = model
 
     wires: list[Wire] = []
+    first: dict[Wire, int] = {}  # each wire's first edge, to name it when the wire comes again
     dangling: set[tuple[str, str]] = set()  # inputs whose edge has a broken source, reported already
     for index, edge in enumerate(flowchart.edges):
         source = _endpoint(edge.source, "from", index, nodes, modules, where, problems)
         target = _endpoint(edge.target, "to", index, nodes, modules, where, problems)
         if source and target:
-            wires.append(Wire(source[0], source[1], target[0], target[1]))
+            w = Wire(source[0], source[1], target[0], target[1])
+            if w in first:
+                problems.append(
+                    Problem(
+                        where(w.target, f"edges[{index}]"),
+                        f"duplicate edge {w.source}.{w.source_port} → {w.target}.{w.target_port} "
+                        f"(edges[{first[w]}] is the same); remove one",
+                    )
+                )
+                continue
+            first[w] = index
+            wires.append(w)
         elif target:
             dangling.add(target)
         elif edge.target.partition(".")[0] in nodes:

@@ -9,10 +9,15 @@ from dataops_defs.compiler.op import FLOWCHART_TAG
 BROKEN_TAG = "dataops/broken"
 
 
+def broken_op_name(name: str) -> str:
+    """The one op of the broken job `name`."""
+    return f"{name}__invalid_flowchart"
+
+
 def make_broken_job(name: str, file: str, message: str) -> dg.JobDefinition:
     """A one-op job whose description is the validation error and whose run fails with it at once."""
 
-    @dg.op(name=f"{name}__invalid_flowchart", description=message)
+    @dg.op(name=broken_op_name(name), description=message)
     def invalid_flowchart() -> None:
         raise dg.Failure(description=f"flowchart {file} is invalid:\n{message}")
 

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 import dagster as dg
 
+from dataops.errors import FlowchartError, Problem, Where
 from dataops.settings import get_settings
 from dataops.spec import ValidFlowchart
 from dataops_defs.compiler.op import FLOWCHART_TAG, make_node_op, op_name
@@ -22,7 +23,31 @@ def default_run_config(flowchart: ValidFlowchart) -> dict:
 
 
 def make_flowchart_job(flowchart: ValidFlowchart) -> dg.JobDefinition:
-    """One op per node, dependencies from the edges, the params as default run config."""
+    """One op per node, dependencies from the edges, the params as default run config.
+
+    Raises:
+        FlowchartError: Dagster refused the job; validation should have caught it, but one
+            flowchart must never take the code location (or `dataops run`) down with a traceback.
+    """
+    try:
+        return _build(flowchart)
+    except (dg.DagsterError, RecursionError) as exc:
+        raise refused_by_dagster(flowchart, exc) from exc
+
+
+def refused_by_dagster(flowchart: ValidFlowchart, exc: BaseException) -> FlowchartError:
+    """Dagster's refusal of a flowchart's job, located at the flowchart."""
+    if isinstance(exc, RecursionError):  # Dagster builds graphs recursively
+        return FlowchartError(
+            [Problem(Where(flowchart.name, None, "nodes", flowchart.file), "the graph is too deep for Dagster to build")]
+        )
+    detail = " ".join(str(exc).split())
+    return FlowchartError(
+        [Problem(Where(flowchart.name, None, None, flowchart.file), f"Dagster cannot build the job: {detail}")]
+    )
+
+
+def _build(flowchart: ValidFlowchart) -> dg.JobDefinition:
     ops = {node: make_node_op(flowchart, node) for node in flowchart.order}
     dependencies: dict[str, dict[str, dg.DependencyDefinition | dg.MultiDependencyDefinition]] = defaultdict(dict)
     for node in flowchart.order:

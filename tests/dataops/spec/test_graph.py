@@ -81,3 +81,22 @@ def test_required_inputs_still_need_an_edge() -> None:
 """
     )
     assert found == ["<flowchart>: ports › query › data: input 'data' has no incoming edge"]
+
+
+def test_a_duplicate_edge_is_an_error_naming_the_edge_and_the_node() -> None:
+    """Listed twice into a fan-in port, it used to pass validation and make Dagster refuse the job."""
+    found = problems(
+        """
+  - {from: load, to: split}
+  - {from: split.matched, to: both}
+  - {from: split.matched, to: both.data}
+  - {from: both, to: query}
+  - {from: both, to: query}
+"""
+    )
+    assert found == [
+        "<flowchart>: ports › both › edges[2]: duplicate edge split.matched → both.data (edges[1] is the same); "
+        "remove one",
+        "<flowchart>: ports › query › edges[4]: duplicate edge both.result → query.data (edges[3] is the same); "
+        "remove one",
+    ]
