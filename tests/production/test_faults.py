@@ -15,26 +15,8 @@ import dagster as dg
 import pandas as pd
 
 from tests.production.support import deploy_home, deployment, instance_at, wait_for
+from tests.support.slow import PAUSE_PLUGIN
 
-PAUSE = '''
-import time
-
-import pandas as pd
-from pydantic import Field
-
-from module_library.sdk import ModuleParams, module
-
-
-class PauseParams(ModuleParams):
-    seconds: float = Field(description="How long to wait.")
-
-
-@module(category="custom", params=PauseParams)
-def test_pause(data: pd.DataFrame, params: PauseParams) -> pd.DataFrame:
-    """Wait, then pass the data on: a node slow enough to be killed in the middle."""
-    time.sleep(params.seconds)
-    return data
-'''
 FRAGILE = """
 name: fragile
 nodes:
@@ -60,7 +42,7 @@ def digest(path: Path) -> str:
 
 
 def test_killed_run_and_restarted_database(workspace: Path, throwaway_postgres, tmp_path: Path) -> None:
-    (workspace / "plugins" / "pause.py").write_text(PAUSE, encoding="utf-8")
+    (workspace / "plugins" / "pause.py").write_text(PAUSE_PLUGIN, encoding="utf-8")
     (workspace / "flowcharts" / "fragile.yaml").write_text(FRAGILE, encoding="utf-8")
     url = throwaway_postgres.url.replace("postgresql://", "postgresql+psycopg2://")
     home = str(deploy_home(tmp_path / "home"))
