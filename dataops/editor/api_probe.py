@@ -7,7 +7,6 @@ abort or exhaust memory fails its probe with a 422 and the editor keeps serving.
 from __future__ import annotations
 
 import json
-import pickle
 import threading
 from pathlib import Path
 
@@ -44,13 +43,13 @@ def probe_file(ctx: EditorContext, query: ProbeQuery) -> ProbeResult:
             raise ApiError(400, exc.message) from None
     if spec.kind != "source":
         raise ApiError(400, f"'{spec.name}' is a {spec.kind}, not a source module")
-    raw = _params(query.params)
-    params, problems = validate_params("probe", "probe", spec.name, spec.params, {**raw, "path": query.path})
+    raw = {**_params(query.params), "path": query.path}
+    params, problems = validate_params("probe", "probe", spec.name, spec.params, raw)
     if problems or params is None:
         raise ApiError(400, "; ".join(f"{p.where.field}: {p.message}" for p in problems))
     root = ctx.project.data_root_resolved
     _check_path(query.path, root)
-    arguments = (spec.format, query.path, pickle.dumps(params), root, ctx.project.plugins, query.rows)
+    arguments = (spec.name, raw, root, ctx.project.plugins, query.rows)
     with _PROBES:
         try:
             head = run_isolated(read_head, *arguments, seconds=PROBE_SECONDS, memory=PROBE_MEMORY)

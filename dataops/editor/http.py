@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -12,6 +13,7 @@ from starlette.responses import JSONResponse
 from dataops.editor.settings import MAX_JSON_BODY
 
 M = TypeVar("M", bound=BaseModel)
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class ApiError(Exception):
@@ -40,11 +42,27 @@ async def read_json(request: Request) -> Any:
     if not body.strip():
         raise ApiError(400, "the request body is empty; send JSON")
     try:
-        return json.loads(body)
+        value = json.loads(body)
     except UnicodeDecodeError:
         raise ApiError(400, "the request body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise ApiError(400, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise ApiError(400, "the JSON is nested too deeply") from None
+    except ValueError as exc:  # a number past Python's 4,300-digit conversion limit
+        raise ApiError(400, f"invalid JSON: {str(exc).partition(';')[0]}") from None
+    if _SURROGATE.search(body):
+        _refuse_lone_surrogates(value)
+    return value
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    """A `\\ud800` escape without its pair decodes to a string no file can hold; refuse it here, not on save."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError as exc:
+        code = f"\\u{ord(exc.object[exc.start]):04x}"
+        raise ApiError(400, f"the JSON holds {code} without its pair, which is not a character; send UTF-8 text") from None
     except RecursionError:
         raise ApiError(400, "the JSON is nested too deeply") from None
 

@@ -48,10 +48,10 @@ def run_isolated(function: Callable[..., Any], *args: Any, seconds: float, memor
     """
     receiver, sender = _CONTEXT.Pipe(duplex=False)
     process = _CONTEXT.Process(target=_child, args=(sender, memory, function, args), daemon=True)
+    process.start()
+    sender.close()
     answered = False
     try:
-        process.start()
-        sender.close()
         answered = receiver.poll(seconds)
         outcome = _receive(receiver) if answered else None
     finally:

@@ -20,7 +20,8 @@ def with_positions(document: dict[str, Any]) -> dict[str, Any]:
         if _has_position(node):
             placed.append(node)
             continue
-        level = depth.get(node.get("id"), 0)
+        node_id = node.get("id")
+        level = depth.get(node_id, 0) if isinstance(node_id, str) else 0  # any JSON can be saved and opened
         row = rows.get(level, 0)
         rows[level] = row + 1
         placed.append({**node, "position": {"x": X0 + level * DX, "y": Y0 + row * DY}})

@@ -8,28 +8,34 @@ from __future__ import annotations
 
 import importlib
 import json
-import pickle
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from pydantic import BaseModel
 
 from adapters.arrow_convert import arrow_to_pandas
 from adapters.registry import adapter_for
 from dataops.errors import DataOpsError
 from module_library.discovery import discover
+from module_library.registry import MODULES, get_module
+from module_library.sdk import ModuleSpec
 
 Head = tuple[list[tuple[str, str]], list[list[Any]]]
 
-importlib.import_module("module_library.builtin")  # the params models probes unpickle
+importlib.import_module("module_library.builtin")  # the source modules and their params models
 adapter_for("csv")  # the registry imports every built-in adapter on first use
 
 
-def read_head(format: str | None, path: str, params: bytes, root: Path, plugins: Path, rows: int) -> Head | str:
-    """(column names and types, the first `rows` rows as JSON values), or the read's error message."""
+def read_head(module: str, params: dict[str, Any], root: Path, plugins: Path, rows: int) -> Head | str:
+    """(column names and types, the first `rows` rows as JSON values), or the read's error message.
+
+    `params` are the node's as JSON, which the editor validated already; the model is built again
+    here because a plugin's model does not pickle (its module is known to the registry only).
+    """
+    spec = _source(module, plugins)
+    params_model = spec.params.model_validate(params)
     try:
-        frame = adapter_for(format, Path(path)).read(_unpickled(params, plugins), root=root)
+        frame = adapter_for(spec.format, Path(params_model.path)).read(params_model, root=root)
     except DataOpsError as exc:
         return str(exc)
     if isinstance(frame, pa.Table):  # Arrow-native adapters: convert only the rows shown
@@ -39,9 +45,7 @@ def read_head(format: str | None, path: str, params: bytes, root: Path, plugins:
     return [(str(c), str(t)) for c, t in frame.dtypes.items()], values
 
 
-def _unpickled(params: bytes, plugins: Path) -> BaseModel:
-    try:
-        return pickle.loads(params)
-    except ModuleNotFoundError:  # a plugin module's params model: load the plugin folder as the editor did
+def _source(module: str, plugins: Path) -> ModuleSpec:
+    if module not in MODULES:  # a plugin's module: load the plugin folder as the editor did
         discover(plugins)
-        return pickle.loads(params)
+    return get_module(module)

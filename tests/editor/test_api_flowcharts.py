@@ -8,6 +8,7 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
+from dataops.spec.loader import MAX_BYTES
 from tests.support.dagster_server import PROJECT
 
 DOCUMENT = {
@@ -115,3 +116,18 @@ def test_an_unreadable_file_is_listed_with_its_error_and_cannot_be_opened(client
     response = client.get("/api/flowcharts/broken")
     assert response.status_code == 422
     assert "cannot be opened" in response.json()["error"]
+
+
+def test_a_save_over_the_size_limit_is_413_and_keeps_the_good_file(client: TestClient, workspace: Path) -> None:
+    assert client.put("/api/flowcharts/small", json=DOCUMENT).status_code == 200
+    saved = workspace / "flowcharts" / "small.json"
+    good = saved.read_bytes()
+    padded = {**DOCUMENT, "description": "销" * (MAX_BYTES // 3)}  # 1 MiB: well within the request limit
+    response = client.put("/api/flowcharts/small", json=padded)
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert error.startswith("'small' would be 1,049,062 bytes as small.json")
+    assert "flowcharts are limited to 1,048,576 bytes" in error and "nothing was saved" in error
+    assert saved.read_bytes() == good
+    assert client.get("/api/flowcharts/small").status_code == 200
+    assert [p.name for p in saved.parent.iterdir()] == ["small.json"]

@@ -79,3 +79,20 @@ def test_an_empty_upload_or_missing_name_is_400(client: TestClient) -> None:
 
 def test_an_unknown_file_type_is_stored_without_a_source_module(client: TestClient) -> None:
     assert client.post("/api/upload?name=notes.xyz", content=b"hello").json()["source_module"] is None
+
+
+def test_an_upload_onto_a_folder_is_409_naming_it(client: TestClient, workspace: Path) -> None:
+    (workspace / "data" / "uploads" / "sales.csv").mkdir(parents=True)
+    response = client.post("/api/upload?name=sales.csv", content=CSV)
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": "'uploads/sales.csv' is a folder under the data root; rename the file and upload it again"
+    }
+    assert [p.name for p in (workspace / "data" / "uploads").iterdir()] == ["sales.csv"]  # no temporary left
+
+
+def test_an_upload_when_uploads_is_a_file_is_409(client: TestClient, workspace: Path) -> None:
+    (workspace / "data" / "uploads").write_text("not a folder", encoding="utf-8")
+    response = client.post("/api/upload?name=sales.csv", content=CSV)
+    assert response.status_code == 409
+    assert "'uploads' under the data root is a file, not a folder" in response.json()["error"]

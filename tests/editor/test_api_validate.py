@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from starlette.testclient import TestClient
 
 from tests.support.dagster_server import PROJECT
@@ -35,15 +36,17 @@ def test_bad_params_and_edges_name_node_and_field(client: TestClient) -> None:
         "name": "small",
         "nodes": [
             {"id": "load", "module": "read_csv", "params": {"pth": "a.csv"}},
+            {"id": "more", "module": "read_csv", "params": {"path": "b.csv"}},
             {"id": "save", "module": "write_csv"},
         ],
-        "edges": [{"from": "load", "to": "save"}, {"from": "load", "to": "save"}],
+        "edges": [{"from": "load", "to": "save"}, {"from": "more", "to": "save"}, {"from": "more", "to": "save"}],
     }
     problems = client.post("/api/validate", json=document).json()["problems"]
     located = {(p["node"], p["field"]) for p in problems}
     assert ("load", "params.pth") in located
     assert ("save", "params.path") in located
     assert ("save", "data") in located  # two edges into a single input
+    assert ("save", "edges[2]") in located  # the same edge twice
 
 
 def test_problems_without_a_node_have_node_null(client: TestClient) -> None:
@@ -75,3 +78,25 @@ def test_the_examples_validate_as_the_cli_does(client: TestClient) -> None:
 
     document = json.loads((PROJECT / "flowcharts" / "orders_with_customers.json").read_text(encoding="utf-8"))
     assert client.post("/api/validate", json=document).json()["valid"] is True
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"name": "x", "nodes": [], "n": ' + b"9" * 5000 + b"}", "invalid JSON: Exceeds the limit (4300 digits)"),
+        (b'{"name": "x", "description": "\\ud800", "nodes": []}', "the JSON holds \\ud800 without its pair"),
+        (b'{"name": "x", "\\udc00": 1, "nodes": []}', "the JSON holds \\udc00 without its pair"),
+    ],
+)
+def test_json_no_file_can_hold_is_a_400_on_every_json_route(client: TestClient, body: bytes, message: str) -> None:
+    for method, path in [("POST", "/api/validate"), ("PUT", "/api/flowcharts/x"), ("POST", "/api/runs")]:
+        response = client.request(method, path, content=body, headers={"Content-Type": "application/json"})
+        assert response.status_code == 400, (path, response.text)
+        assert response.json()["error"].startswith(message), (path, response.text)
+
+
+def test_an_escaped_surrogate_pair_is_a_character(client: TestClient, workspace) -> None:
+    body = b'{"name": "x", "description": "\\ud83d\\ude00", "nodes": []}'
+    response = client.put("/api/flowcharts/x", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 200, response.text
+    assert "\U0001f600" in (workspace / "flowcharts" / "x.json").read_text(encoding="utf-8")

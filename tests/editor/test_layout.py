@@ -30,3 +30,9 @@ def test_existing_positions_are_kept_and_cycles_end() -> None:
 def test_a_document_with_positions_is_unchanged() -> None:
     document = {"nodes": [{"id": "a", "position": {"x": 1, "y": 2}}]}
     assert with_positions(document) is document
+
+
+def test_ids_that_are_not_strings_are_laid_out_too() -> None:
+    """The editor saves any JSON (with its problems), so opening it must not fail on what it saved."""
+    document = {"nodes": [{"id": ["a"]}, {"id": {"b": 1}}, {"id": None}, {"id": "c"}], "edges": [{"from": "c", "to": "c"}]}
+    assert all(n["position"]["x"] == X0 for n in with_positions(document)["nodes"])
