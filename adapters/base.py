@@ -93,7 +93,8 @@ class FileAdapter(Adapter):
     def _write_whole(self, frame: pd.DataFrame, location: Path, params: Any) -> None:
         """A temporary file beside the target, renamed over it only when complete."""
         location.parent.mkdir(parents=True, exist_ok=True)
-        temporary = location.with_name(f".{location.name}.{uuid.uuid4().hex}.tmp")
+        # A fixed-length name: the target's own may be up to 255 bytes, the limit of any name.
+        temporary = location.with_name(f".dataops-{uuid.uuid4().hex}.tmp")
         try:
             self._write(frame, temporary, params)
             os.replace(temporary, location)

@@ -245,7 +245,22 @@ def deep_parentheses() -> str:
     return "(" * 50_000 + "true" + ")" * 50_000
 
 
-TEXTS: dict[str, Callable[[], str]] = {"long_sum": long_sum, "deep_parentheses": deep_parentheses}
+def long_file_name() -> str:
+    """A 300-byte file name: the system allows 255."""
+    return "corpus/" + "n" * 296 + ".csv"
+
+
+def long_path() -> str:
+    """5,000 characters of folders: the system allows 4,095 bytes in all."""
+    return "corpus/" + "d/" * 2_500 + "f.csv"
+
+
+TEXTS: dict[str, Callable[[], str]] = {
+    "long_sum": long_sum,
+    "deep_parentheses": deep_parentheses,
+    "long_file_name": long_file_name,
+    "long_path": long_path,
+}
 
 GENERATED: dict[str, Callable[[], bytes]] = {
     "data/utf16.csv": utf16_csv,
