@@ -10,11 +10,11 @@ import pyarrow as pa
 from dataops.errors import ModuleError, Where, did_you_mean
 
 
-def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, field: str) -> None:
+def require_columns(frame: pd.DataFrame | pa.Table, columns: Iterable[str], *, field: str) -> None:
     """Raise naming the first unknown column, the available ones and the closest match."""
-    available = [str(c) for c in frame.columns]
+    available = frame.column_names if isinstance(frame, pa.Table) else [str(c) for c in frame.columns]
     for column in columns:
-        if column not in frame.columns:
+        if column not in available:
             hint = did_you_mean(column, available)
             listing = ", ".join(available) if available else "none"
             raise ModuleError(f"unknown column '{column}' (available: {listing}){hint}", Where(field=field))

@@ -1,19 +1,25 @@
-"""SQL expressions over a DataFrame, evaluated by DuckDB in a sandbox.
+"""SQL expressions over a table (Arrow, or a DataFrame), evaluated by DuckDB in a sandbox.
 
 User strings never reach `eval`, `exec` or `DataFrame.query`. DuckDB runs with external access
 disabled (no files, no network, no extensions) and its configuration locked, and the text is
 checked to be exactly one expression (no `;`, no comments, no parenthesis closing ours), so
 `read_csv('/etc/passwd')`, `COPY`, `ATTACH`, `SET` and hidden second statements all fail.
 Only the expression's value is computed, never a round trip of the whole table.
+
+DuckDB spills to its `temp_directory`; by default that is `<cwd>/.tmp`, which it may read even
+with external access off. The sandbox points it at a private folder of its own instead.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -28,6 +34,7 @@ SANDBOX_CONFIG = {
     "autoload_known_extensions": False,
     "lock_configuration": True,
 }
+Table = pa.Table | pd.DataFrame
 _MISSING_COLUMN = re.compile(r'Referenced column "(?P<column>[^"]+)" not found')
 
 
@@ -38,16 +45,31 @@ _idle: dict[int, duckdb.DuckDBPyConnection] = {}
 _idle_lock = threading.Lock()
 
 
+def temp_directory() -> Path:
+    """DuckDB's spill folder: private to this process, outside any folder a query could name."""
+    global _temp
+    if _temp is None:
+        _temp = Path(tempfile.mkdtemp(prefix="dataops-duckdb-"))
+    return _temp
+
+
+_temp: Path | None = None
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(config={**SANDBOX_CONFIG, "temp_directory": str(temp_directory())})
+
+
 @contextmanager
-def sandbox(tables: dict[str, pd.DataFrame]) -> Iterator[duckdb.DuckDBPyConnection]:
+def sandbox(tables: Mapping[str, Table]) -> Iterator[duckdb.DuckDBPyConnection]:
     """A DuckDB connection with `tables` registered and the outside world locked out.
 
-    Only registered frames and query results pass through it; the frames are unregistered
+    Only registered tables and query results pass through it; the tables are unregistered
     afterwards, and a connection whose query failed or was interrupted is closed, not kept.
     """
     with _idle_lock:
         con = _idle.pop(threading.get_ident(), None)
-    con = con or duckdb.connect(config=SANDBOX_CONFIG)
+    con = con or _connect()
     try:
         for name, frame in tables.items():
             con.register(name, frame)
@@ -98,27 +120,30 @@ def check_expression(text: str, *, field: str) -> None:
 
 
 def referenced_columns(text: str) -> list[str]:
-    """Every identifier in an expression: a superset of the columns it reads (for projection).
+    """The columns an expression reads, as DuckDB's parser finds them (for projection).
 
-    Function names come along too; that only widens a projection, which is intersected with
-    the columns that exist.
+    Literals (`DATE '1994-01-01'`, `INTERVAL 3 MONTH`, strings), keywords (`CASE`, `EXTRACT(year
+    FROM ...)`) and function names are not columns. A qualified `t.c` reads `c`. Text that does not
+    parse reads nothing here; the node reports its own error when it runs.
     """
-    try:
-        tokens = duckdb.tokenize(text)
-    except Exception:
+    with sandbox({}) as con:
+        try:
+            tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [f"SELECT ({text})"]).fetchall()[0][0])
+        except duckdb.Error:
+            return []
+    if tree.get("error"):
         return []
-    raw = text.encode("utf-8")
-    ends = [start for start, _ in tokens[1:]] + [len(raw)]
-    names = []
-    for (start, kind), end in zip(tokens, ends, strict=True):
-        if kind != duckdb.token_type.identifier:
-            continue
-        word = raw[start:end].decode("utf-8", errors="ignore").strip()
-        if raw[end : end + 1] == b"(" or word.endswith("("):
-            continue  # a function call, not a column
-        word = word.rstrip(",) ")
-        names.append(word[1:-1].replace('""', '"') if word.startswith('"') and word.endswith('"') else word)
-    return list(dict.fromkeys(n for n in names if n))
+    names: list[str] = []
+    pending: list[object] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if node.get("class") == "COLUMN_REF" and node.get("column_names"):
+                names.append(node["column_names"][-1])
+            pending.extend(reversed(list(node.values())))
+        elif isinstance(node, list):
+            pending.extend(reversed(node))
+    return list(dict.fromkeys(names))
 
 
 def check_statement(text: str, *, field: str) -> None:
@@ -133,14 +158,49 @@ def check_statement(text: str, *, field: str) -> None:
         raise ModuleError("only one SELECT query is allowed", Where(field=field))
 
 
-def evaluate(frame: pd.DataFrame, expression: str, *, field: str) -> pa.ChunkedArray:
-    """The value of `expression` for every row of `frame`, in row order."""
+def evaluate(frame: Table, expression: str, *, field: str) -> pa.ChunkedArray:
+    """The value of `expression` for every row of `frame`, in row order.
+
+    DuckDB scans only the columns the expression names; the others are never touched.
+    """
     check_expression(expression, field=field)
     sql = f'SELECT ({expression}) AS "__value" FROM data'
-    return run_query({"data": frame}, sql, field=field, columns=frame.columns)["__value"]
+    return run_query({"data": frame}, sql, field=field, columns=column_names(frame))["__value"]
 
 
-def run_query(tables: dict[str, pd.DataFrame], sql: str, *, field: str, columns: Sequence[str] = ()) -> pa.Table:
+def quote(name: str) -> str:
+    """A column name as a SQL identifier (any text, Chinese and quotes included)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def column_names(frame: Table) -> list[str]:
+    return frame.column_names if isinstance(frame, pa.Table) else [str(c) for c in frame.columns]
+
+
+def restore_types(result: pa.Table, types: Mapping[str, pa.DataType]) -> pa.Table:
+    """Give result columns back the Arrow type their source column had where DuckDB only changed
+    its representation: string views and dictionaries come back as plain text, time zones as UTC."""
+    for index, field in enumerate(result.schema):
+        wanted = types.get(field.name)
+        if wanted is not None and wanted != field.type and _same_values(field.type, wanted):
+            result = result.set_column(index, field.name, result.column(index).cast(wanted))
+    return result
+
+
+def _same_values(got: pa.DataType, wanted: pa.DataType) -> bool:
+    def text(kind: pa.DataType) -> bool:
+        if pa.types.is_dictionary(kind):
+            return text(kind.value_type)
+        return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+
+    if text(got) and text(wanted):
+        return True
+    if pa.types.is_timestamp(got) and pa.types.is_timestamp(wanted):
+        return got.unit == wanted.unit
+    return pa.types.is_dictionary(wanted) and got == wanted.value_type
+
+
+def run_query(tables: Mapping[str, Table], sql: str, *, field: str, columns: Sequence[str] = ()) -> pa.Table:
     """Run vetted SQL in the sandbox; DuckDB's errors become module errors naming the field."""
     with sandbox(tables) as con:
         try:
@@ -156,8 +216,8 @@ def run_query(tables: dict[str, pd.DataFrame], sql: str, *, field: str, columns:
             raise _as_module_error(exc, field, columns) from exc
 
 
-def evaluate_condition(frame: pd.DataFrame, condition: str, *, field: str = "condition") -> pd.Series:
-    """A boolean mask: True where `condition` holds; null counts as False."""
+def condition_mask(frame: Table, condition: str, *, field: str = "condition") -> pa.ChunkedArray:
+    """A boolean Arrow mask: true where `condition` holds; null counts as false."""
     values = evaluate(frame, condition, field=field)
     if not (pa.types.is_boolean(values.type) or pa.types.is_null(values.type)):
         raise ModuleError(
@@ -165,8 +225,13 @@ def evaluate_condition(frame: pd.DataFrame, condition: str, *, field: str = "con
             Where(field=field),
         )
     if pa.types.is_null(values.type):  # e.g. `NULL`, or a column with no values: false everywhere
-        return pd.Series(False, index=frame.index)
-    mask = values.fill_null(False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+        return pa.chunked_array([pa.repeat(False, len(values))], pa.bool_())
+    return values.fill_null(False)
+
+
+def evaluate_condition(frame: pd.DataFrame, condition: str, *, field: str = "condition") -> pd.Series:
+    """`condition_mask` as a pandas mask aligned with `frame` (for pandas modules)."""
+    mask = condition_mask(frame, condition, field=field).to_numpy(zero_copy_only=False).astype(bool, copy=False)
     return pd.Series(mask, index=frame.index)
 
 

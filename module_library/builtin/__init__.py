@@ -14,6 +14,7 @@ from module_library.builtin import (
     sql,
     stats,
     text,
+    window,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "sql",
     "stats",
     "text",
+    "window",
 ]

@@ -1,19 +1,38 @@
-"""Aggregation: one row per group."""
+"""Aggregation: one row per group, computed by DuckDB over the Arrow table.
+
+Result types follow SQL (DuckDB's rules): a sum of decimals is an exact decimal (precision 38),
+a sum of integers an int64, a mean a double; `count` and `size` are int64.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-import pandas as pd
+import numpy as np
+import pyarrow as pa
 from pydantic import Field, model_validator
 
-from dataops.errors import ModuleError, Where
 from module_library.checks import require_columns
+from module_library.expressions import quote, restore_types, run_query
 from module_library.sdk import ModuleParams, module
 
 Function = Literal["sum", "mean", "min", "max", "count", "size", "count_distinct", "median", "std", "first", "last"]
-# pandas' names; `count` counts non-null values, `size` counts rows.
-PANDAS_FUNCTION = {"count_distinct": "nunique"}
+PANDAS_FUNCTION = {"count_distinct": "nunique"}  # for pandas modules using the same names (pivot)
+# `count` counts non-null values, `size` counts rows; `first`/`last` are the first/last non-null
+# value in row order. `__row` is the row's position, added before the query.
+SQL = {
+    "sum": "sum({c})",
+    "mean": "avg({c})",
+    "min": "min({c})",
+    "max": "max({c})",
+    "count": "count({c})",
+    "size": "count(*)",
+    "count_distinct": "count(DISTINCT {c})",
+    "median": "median({c})",
+    "std": "stddev_samp({c})",
+    "first": "arg_min({c}, __row) FILTER (WHERE {c} IS NOT NULL)",
+    "last": "arg_max({c}, __row) FILTER (WHERE {c} IS NOT NULL)",
+}
 
 
 class Aggregation(ModuleParams):
@@ -35,7 +54,7 @@ class Aggregation(ModuleParams):
 
 
 class GroupAggregateParams(ModuleParams):
-    by: list[str] = Field(min_length=1, description="Group key columns.")
+    by: list[str] = Field(default_factory=list, description="Group key columns; none: one grand-total row.")
     aggregations: list[Aggregation] = Field(min_length=1, description="What to compute per group.")
 
     @model_validator(mode="after")
@@ -51,18 +70,34 @@ def _reads(params: GroupAggregateParams) -> list[str]:
     return params.by + [a.column for a in params.aggregations if a.column]
 
 
-@module(category="aggregate", params=GroupAggregateParams, reads=_reads)
-def group_aggregate(data: pd.DataFrame, params: GroupAggregateParams) -> pd.DataFrame:
+@module(category="aggregate", params=GroupAggregateParams, reads=_reads, engine="arrow")
+def group_aggregate(data: pa.Table, params: GroupAggregateParams) -> pa.Table:
     """One row per group of key values, sorted by the keys (null keys form their own group, last)."""
     require_columns(data, params.by, field="by")
     require_columns(data, [a.column for a in params.aggregations if a.column], field="aggregations")
-    grouped = data.groupby(params.by, sort=True, dropna=False, observed=True)
-    named = {
-        agg.output: (agg.column or params.by[0], PANDAS_FUNCTION.get(agg.function, agg.function))
-        for agg in params.aggregations
-    }
-    try:
-        result = grouped.agg(**named)
-    except TypeError as exc:
-        raise ModuleError(f"cannot aggregate: {exc}", Where(field="aggregations")) from exc
-    return result.reset_index()
+    keys = [quote(c) for c in params.by]
+    values = [f"{aggregate_sql(a.function, a.column, data.schema)} AS {quote(a.output)}" for a in params.aggregations]
+    sql = f"SELECT {', '.join([*keys, *values])} FROM data"
+    if keys:
+        sql += f" GROUP BY {', '.join(keys)} ORDER BY {', '.join(k + ' NULLS LAST' for k in keys)}"
+    uses_row = any(a.function in ("first", "last") for a in params.aggregations)
+    table = with_row_numbers(data) if uses_row else data
+    result = run_query({"data": table}, sql, field="aggregations", columns=data.column_names)
+    return restore_types(result, {c: data.schema.field(c).type for c in params.by})
+
+
+def aggregate_sql(function: str, column: str | None, schema: pa.Schema) -> str:
+    """The SQL of one aggregate; sums of integers stay int64 (DuckDB's own would be int128)."""
+    name = quote(column) if column else ""
+    if function == "sum" and column and _integral(schema.field(column).type):
+        return f"CAST(sum(CAST({name} AS BIGINT)) AS BIGINT)"
+    return SQL[function].format(c=name)
+
+
+def with_row_numbers(data: pa.Table) -> pa.Table:
+    """`data` with `__row`, each row's position (for orders that follow the rows)."""
+    return data.append_column("__row", pa.array(np.arange(data.num_rows, dtype=np.int64)))
+
+
+def _integral(kind: pa.DataType) -> bool:
+    return pa.types.is_integer(kind) or pa.types.is_boolean(kind)

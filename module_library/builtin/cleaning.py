@@ -1,14 +1,22 @@
-"""Cleaning modules: duplicate rows and missing values."""
+"""Cleaning modules: duplicate rows and missing values.
+
+deduplicate and drop_nulls work on Arrow (every column keeps its type); fill_nulls is a pandas module.
+"""
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from dataops.errors import ModuleError, Where
+from module_library.builtin.aggregate import with_row_numbers
 from module_library.checks import is_mixed, is_number, require_columns
+from module_library.expressions import quote, run_query
 from module_library.sdk import ModuleParams, module
 
 
@@ -17,11 +25,18 @@ class DeduplicateParams(ModuleParams):
     keep: Literal["first", "last"] = Field("first", description="Which of the duplicate rows to keep.")
 
 
-@module(category="rows", params=DeduplicateParams, passthrough=True, reads=lambda p: p.subset)
-def deduplicate(data: pd.DataFrame, params: DeduplicateParams) -> pd.DataFrame:
+@module(category="rows", params=DeduplicateParams, passthrough=True, reads=lambda p: p.subset, engine="arrow")
+def deduplicate(data: pa.Table, params: DeduplicateParams) -> pa.Table:
     """Drop repeated rows, keeping the first or last of each (nulls count as equal)."""
     require_columns(data, params.subset or [], field="subset")
-    return data.drop_duplicates(subset=params.subset, keep=params.keep).reset_index(drop=True)
+    keys = ", ".join(quote(c) for c in params.subset or data.column_names)
+    if not keys:
+        return data
+    pick = "min" if params.keep == "first" else "max"
+    table = with_row_numbers(data.select(params.subset or data.column_names))
+    sql = f"SELECT {pick}(__row) AS __row FROM data GROUP BY {keys} ORDER BY 1"
+    kept = run_query({"data": table}, sql, field="subset", columns=data.column_names)["__row"]
+    return data.take(kept)
 
 
 class DropNullsParams(ModuleParams):
@@ -29,11 +44,20 @@ class DropNullsParams(ModuleParams):
     how: Literal["any", "all"] = Field("any", description="Drop a row if any, or only if all, of them are null.")
 
 
-@module(category="rows", params=DropNullsParams, passthrough=True, reads=lambda p: p.subset)
-def drop_nulls(data: pd.DataFrame, params: DropNullsParams) -> pd.DataFrame:
-    """Drop rows with null values (empty text is not null)."""
+@module(category="rows", params=DropNullsParams, passthrough=True, reads=lambda p: p.subset, engine="arrow")
+def drop_nulls(data: pa.Table, params: DropNullsParams) -> pa.Table:
+    """Drop rows with null values (NaN counts as null; empty text is not null)."""
     require_columns(data, params.subset or [], field="subset")
-    return data.dropna(subset=params.subset, how=params.how).reset_index(drop=True)
+    present = [_present(data.column(c)) for c in params.subset or data.column_names]
+    if not present:
+        return data
+    combine = pc.and_ if params.how == "any" else pc.or_
+    return data.filter(functools.reduce(combine, present))
+
+
+def _present(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    valid = pc.is_valid(column)
+    return pc.and_(valid, pc.invert(pc.is_nan(column)).fill_null(True)) if pa.types.is_floating(column.type) else valid
 
 
 Strategy = Literal["forward", "backward", "mean", "median", "mode"]

@@ -1,8 +1,12 @@
-"""Column modules: choose, rename, retype and compute columns."""
+"""Column modules: choose, rename, retype and compute columns.
+
+All but `cast_types` work on Arrow; columns they do not touch keep their type exactly.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 from pydantic import Field, model_validator
 
 from dataops.errors import ModuleError, Where
@@ -16,11 +20,11 @@ class SelectColumnsParams(ModuleParams):
     columns: list[str] = Field(min_length=1, description="Columns to keep, in output order.")
 
 
-@module(category="columns", params=SelectColumnsParams, reads=lambda p: p.columns)
-def select_columns(data: pd.DataFrame, params: SelectColumnsParams) -> pd.DataFrame:
+@module(category="columns", params=SelectColumnsParams, reads=lambda p: p.columns, engine="arrow")
+def select_columns(data: pa.Table, params: SelectColumnsParams) -> pa.Table:
     """Keep only the listed columns, in the listed order."""
     require_columns(data, params.columns, field="columns")
-    return data[params.columns]
+    return data.select(params.columns)
 
 
 class DeriveColumnParams(ModuleParams):
@@ -34,24 +38,25 @@ class DeriveColumnParams(ModuleParams):
     passthrough=True,
     reads=lambda p: referenced_columns(p.expression),
     produces=lambda p: [p.name],
+    engine="arrow",
 )
-def derive_column(data: pd.DataFrame, params: DeriveColumnParams) -> pd.DataFrame:
+def derive_column(data: pa.Table, params: DeriveColumnParams) -> pa.Table:
     """Add or replace a column computed by a SQL expression."""
     values = evaluate(data, params.expression, field="expression")
-    series = pd.Series(values.to_pandas(), name=params.name)
-    series.index = data.index
-    return data.assign(**{params.name: series})
+    if params.name in data.column_names:
+        return data.set_column(data.column_names.index(params.name), params.name, values)
+    return data.append_column(params.name, values)
 
 
 class DropColumnsParams(ModuleParams):
     columns: list[str] = Field(min_length=1, description="Columns to remove; the others keep their order.")
 
 
-@module(category="columns", params=DropColumnsParams, passthrough=True, reads=lambda p: p.columns)
-def drop_columns(data: pd.DataFrame, params: DropColumnsParams) -> pd.DataFrame:
+@module(category="columns", params=DropColumnsParams, passthrough=True, reads=lambda p: p.columns, engine="arrow")
+def drop_columns(data: pa.Table, params: DropColumnsParams) -> pa.Table:
     """Remove the listed columns."""
     require_columns(data, params.columns, field="columns")
-    return data.drop(columns=params.columns)
+    return data.drop_columns(params.columns)
 
 
 class RenameColumnsParams(ModuleParams):
@@ -76,18 +81,18 @@ def _rename_needs(params: RenameColumnsParams, downstream: Needs) -> dict[str, N
     return {"data": frozenset({old_name.get(c, c) for c in downstream} | set(params.mapping))}
 
 
-@module(category="columns", params=RenameColumnsParams, needs=_rename_needs)
-def rename_columns(data: pd.DataFrame, params: RenameColumnsParams) -> pd.DataFrame:
+@module(category="columns", params=RenameColumnsParams, needs=_rename_needs, engine="arrow")
+def rename_columns(data: pa.Table, params: RenameColumnsParams) -> pa.Table:
     """Rename columns; every old name must exist."""
     require_columns(data, params.mapping, field="mapping")
-    kept = [c for c in data.columns if c not in params.mapping]
+    kept = [c for c in data.column_names if c not in params.mapping]
     for old, new in params.mapping.items():
         if new in kept:
             raise ModuleError(
                 f"renaming '{old}' to '{new}' would give two columns named '{new}'; rename or drop '{new}' first",
                 Where(field="mapping"),
             )
-    return data.rename(columns=params.mapping)
+    return data.rename_columns([params.mapping.get(c, c) for c in data.column_names])
 
 
 class CastTypesParams(ModuleParams):

@@ -1,13 +1,15 @@
-"""Row modules: keep, order, sample and split rows."""
+"""Row modules: keep, order, sample and split rows (Arrow in, Arrow out; every column keeps its type)."""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
+from dataops.errors import ModuleError, Where
 from module_library.checks import require_columns
-from module_library.expressions import evaluate_condition, referenced_columns
+from module_library.expressions import condition_mask, referenced_columns
 from module_library.fields import SqlCondition
 from module_library.sdk import ModuleParams, module
 
@@ -16,10 +18,16 @@ class FilterRowsParams(ModuleParams):
     condition: str = Field(description="SQL boolean expression; rows where it is true are kept (null drops).")
 
 
-@module(category="rows", params=FilterRowsParams, passthrough=True, reads=lambda p: referenced_columns(p.condition))
-def filter_rows(data: pd.DataFrame, params: FilterRowsParams) -> pd.DataFrame:
+@module(
+    category="rows",
+    params=FilterRowsParams,
+    passthrough=True,
+    reads=lambda p: referenced_columns(p.condition),
+    engine="arrow",
+)
+def filter_rows(data: pa.Table, params: FilterRowsParams) -> pa.Table:
     """Keep the rows where a SQL condition is true."""
-    return data[evaluate_condition(data, params.condition)]
+    return data.filter(condition_mask(data, params.condition))
 
 
 class SortRowsParams(ModuleParams):
@@ -33,23 +41,34 @@ class SortRowsParams(ModuleParams):
         return self
 
 
-@module(category="rows", params=SortRowsParams, passthrough=True, reads=lambda p: p.by)
-def sort_rows(data: pd.DataFrame, params: SortRowsParams) -> pd.DataFrame:
+def flags(descending: bool | list[bool], count: int) -> list[bool]:
+    """One descending flag per key."""
+    return descending if isinstance(descending, list) else [descending] * count
+
+
+@module(category="rows", params=SortRowsParams, passthrough=True, reads=lambda p: p.by, engine="arrow")
+def sort_rows(data: pa.Table, params: SortRowsParams) -> pa.Table:
     """Sort rows by columns (stable, nulls last)."""
     require_columns(data, params.by, field="by")
-    flags = params.descending if isinstance(params.descending, list) else [params.descending] * len(params.by)
-    ordered = data.sort_values(params.by, ascending=[not d for d in flags], kind="stable", na_position="last")
-    return ordered.reset_index(drop=True)
+    keys = [
+        (column, "descending" if down else "ascending")
+        for column, down in zip(params.by, flags(params.descending, len(params.by)), strict=True)
+    ]
+    try:
+        order = pc.sort_indices(data, sort_keys=keys, null_placement="at_end")
+    except (pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+        raise ModuleError(f"cannot sort by these columns: {exc}", Where(field="by")) from exc
+    return data.take(order)
 
 
 class LimitRowsParams(ModuleParams):
     n: int = Field(ge=0, description="How many rows to keep, from the top.")
 
 
-@module(category="rows", params=LimitRowsParams, passthrough=True, reads=[])
-def limit_rows(data: pd.DataFrame, params: LimitRowsParams) -> pd.DataFrame:
+@module(category="rows", params=LimitRowsParams, passthrough=True, reads=[], engine="arrow")
+def limit_rows(data: pa.Table, params: LimitRowsParams) -> pa.Table:
     """Keep the first n rows."""
-    return data.head(params.n).reset_index(drop=True)
+    return data.slice(0, params.n)
 
 
 class SampleRowsParams(ModuleParams):
@@ -64,12 +83,12 @@ class SampleRowsParams(ModuleParams):
         return self
 
 
-@module(category="rows", params=SampleRowsParams, passthrough=True, reads=[])
-def sample_rows(data: pd.DataFrame, params: SampleRowsParams) -> pd.DataFrame:
+@module(category="rows", params=SampleRowsParams, passthrough=True, reads=[], engine="arrow")
+def sample_rows(data: pa.Table, params: SampleRowsParams) -> pa.Table:
     """Draw a reproducible random sample of rows, kept in their original order."""
-    size = params.n if params.n is not None else round((params.fraction or 0) * len(data))
-    picked = np.random.default_rng(params.seed).choice(len(data), size=min(size, len(data)), replace=False)
-    return data.iloc[np.sort(picked)].reset_index(drop=True)
+    size = params.n if params.n is not None else round((params.fraction or 0) * data.num_rows)
+    picked = np.random.default_rng(params.seed).choice(data.num_rows, size=min(size, data.num_rows), replace=False)
+    return data.take(pa.array(np.sort(picked), pa.int64()))
 
 
 class SplitRowsParams(ModuleParams):
@@ -84,8 +103,9 @@ class SplitRowsParams(ModuleParams):
     outputs=("matched", "unmatched"),
     passthrough=True,
     reads=lambda p: referenced_columns(p.condition),
+    engine="arrow",
 )
-def split_rows(data: pd.DataFrame, params: SplitRowsParams) -> dict[str, pd.DataFrame]:
+def split_rows(data: pa.Table, params: SplitRowsParams) -> dict[str, pa.Table]:
     """Send each row to matched or unmatched by a SQL condition; together they are the input."""
-    mask = evaluate_condition(data, params.condition)
-    return {"matched": data[mask].reset_index(drop=True), "unmatched": data[~mask].reset_index(drop=True)}
+    mask = condition_mask(data, params.condition)
+    return {"matched": data.filter(mask), "unmatched": data.filter(pc.invert(mask))}
