@@ -49,7 +49,10 @@ def url_problem(url: URL) -> str | None:
     if problem:
         return problem
     if backend == "sqlite" and str(url.query.get("uri", "")).lower() in ("true", "1"):
-        return "SQLite URI filenames (uri=true) are not supported; give a path relative to the data root, e.g. sqlite:///warehouse.sqlite"
+        return (
+            "the url option uri=true (SQLite URI filenames) is not supported; give a path relative to the data "
+            "root, e.g. sqlite:///warehouse.sqlite"
+        )
     refused = sorted(set(url.query) - URL_OPTIONS[backend])
     if refused:
         allowed = ", ".join(sorted(URL_OPTIONS[backend])) or "none"

@@ -323,7 +323,7 @@ def test_a_whole_url_from_the_environment(tmp_path: Path, monkeypatch: pytest.Mo
     [
         ("sqlite:///../outside.sqlite", r"'../outside.sqlite' resolves outside the data root"),
         ("sqlite:////etc/passwd", r"'/etc/passwd' resolves outside the data root"),
-        ("sqlite:///file:x.db?uri=true", r"SQLite URI filenames \(uri=true\) are not supported"),
+        ("sqlite:///file:x.db?uri=true", r"the url option uri=true \(SQLite URI filenames\) is not supported"),
     ],
 )
 def test_sqlite_files_are_confined_to_the_data_root(tmp_path: Path, url: str, message: str) -> None:

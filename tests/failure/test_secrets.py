@@ -24,7 +24,7 @@ from tests.support.dagster_server import free_port
 from tests.support.receiver import receiver
 
 SECRET = f"pl4nted-{uuid.uuid4().hex}"
-REFERENCE = "${DATAOPS_TEST_SECRET}"
+REFERENCE = "${DATAOPS_SECRET_TEST}"
 FAILING = """
 name: secretive
 nodes:
@@ -33,14 +33,14 @@ nodes:
   - id: offline
     module: read_sql
     params:
-      url: "postgresql+psycopg2://reader:${{DATAOPS_TEST_SECRET}}@127.0.0.1:{closed}/sales?password=${{DATAOPS_TEST_SECRET}}"
+      url: "postgresql+psycopg2://reader:${{DATAOPS_SECRET_TEST}}@127.0.0.1:{closed}/sales?password=${{DATAOPS_SECRET_TEST}}"
       query: SELECT 1
   - id: fake_password
     module: read_sql
-    params: {{url: "sqlite://reader:${{DATAOPS_TEST_SECRET}}@/warehouse.sqlite", table: targets}}
+    params: {{url: "sqlite://reader:${{DATAOPS_SECRET_TEST}}@/warehouse.sqlite", table: targets}}
 edges: [{{from: load, to: save}}]
 notify:
-  - {{url: "json://reader:${{DATAOPS_TEST_SECRET}}@127.0.0.1:{port}/hook", on: [failure]}}
+  - {{url: "json://reader:${{DATAOPS_SECRET_TEST}}@127.0.0.1:{port}/hook", on: [failure]}}
 """
 WORKING = """
 name: secretive
@@ -73,14 +73,14 @@ def test_a_planted_secret_is_masked_in_failures_and_notifications(
     with receiver() as hook:
         port = hook.server.server_address[1]
         file = flowchart("secretive", FAILING.format(closed=free_port(), port=port))
-        result = cli("run", "flowcharts/secretive.yaml", DATAOPS_TEST_SECRET=SECRET)
+        result = cli("run", "flowcharts/secretive.yaml", DATAOPS_SECRET_TEST=SECRET)
         assert result.returncode == 1, result.stderr
         assert "cannot connect to postgresql+psycopg2://reader:***@127.0.0.1" in result.stderr
         assert "/sales?password=***" in result.stderr
         assert "Invalid SQLite URL: sqlite://reader:***@" in result.stderr
         assert SECRET not in result.stdout + result.stderr
 
-        monkeypatch.setenv("DATAOPS_TEST_SECRET", SECRET)
+        monkeypatch.setenv("DATAOPS_SECRET_TEST", SECRET)
         discover(get_settings().plugins)
         valid = load_flowchart(file)
         job = make_flowchart_job(valid)
@@ -109,7 +109,7 @@ def test_a_working_database_password_is_not_stored(workspace: Path, flowchart, c
     server = make_url(postgres_url)
     url = f"{server.drivername}://{server.username}:{REFERENCE}@{server.host}:{server.port}/{server.database}"
     flowchart("secretive", WORKING.format(url=url))
-    result = cli("run", "flowcharts/secretive.yaml", DATAOPS_TEST_SECRET=SECRET)
+    result = cli("run", "flowcharts/secretive.yaml", DATAOPS_SECRET_TEST=SECRET)
     assert result.returncode == 0, result.stderr
     assert (workspace / "data" / "out" / "answer.csv").read_text(encoding="utf-8").splitlines() == ["answer", "42"]
     assert SECRET not in result.stdout + result.stderr
