@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from dataops.errors import FlowchartError, Problem, RegistryError, Where, did_you_mean
 from dataops.spec.graph import ValidFlowchart, wire
+from dataops.spec.json_loader import load_json
 from dataops.spec.models import IDENTIFIER, Flowchart, Node
 from dataops.spec.yaml_loader import load_yaml
 
@@ -56,7 +57,7 @@ def _parse_document(text: str, file: str, json_format: bool) -> Any:
         raise FlowchartError([Problem(where, f"flowcharts are limited to {MAX_BYTES:,} bytes")])
     try:
         if json_format:
-            return json.loads(text)
+            return load_json(text)
         return load_yaml(text)
     except json.JSONDecodeError as exc:
         raise FlowchartError(

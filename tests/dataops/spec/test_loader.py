@@ -190,6 +190,14 @@ def test_invalid_json_names_line_and_column() -> None:
     ]
 
 
+def test_json_refuses_duplicate_keys_as_yaml_does() -> None:
+    """JSON kept the last of repeated keys: `path` twice read /etc/passwd where a reviewer saw sales.csv."""
+    text = '{"name": "dup",\n "nodes": [{"id": "load", "module": "read_csv",\n   "params": {"path": "sales.csv", "path": "/etc/passwd"}}]}'
+    assert problems(text, json_format=True) == ["f.yaml: line 3, column 36: invalid JSON: duplicate key 'path'"]
+    yaml_text = "name: dup\nnodes:\n  - {id: load, module: read_csv,\n     params: {path: sales.csv, path: /etc/passwd}}\n"
+    assert problems(yaml_text) == ["f.yaml: line 4, column 32: invalid YAML: duplicate key 'path'"]
+
+
 def test_alias_bomb_is_refused() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 12)]
