@@ -18,6 +18,7 @@ from module_library.builtin.aggregate import with_row_numbers
 from module_library.checks import is_mixed, is_number, require_columns
 from module_library.expressions import quote, run_query
 from module_library.sdk import ModuleParams, module
+from module_library.tables import keep, take
 
 
 class DeduplicateParams(ModuleParams):
@@ -36,7 +37,7 @@ def deduplicate(data: pa.Table, params: DeduplicateParams) -> pa.Table:
     table = with_row_numbers(data.select(params.subset or data.column_names))
     sql = f"SELECT {pick}(__row) AS __row FROM data GROUP BY {keys} ORDER BY 1"
     kept = run_query({"data": table}, sql, field="subset", columns=data.column_names)["__row"]
-    return data.take(kept)
+    return take(data, kept)
 
 
 class DropNullsParams(ModuleParams):
@@ -52,7 +53,7 @@ def drop_nulls(data: pa.Table, params: DropNullsParams) -> pa.Table:
     if not present:
         return data
     combine = pc.and_ if params.how == "any" else pc.or_
-    return data.filter(functools.reduce(combine, present))
+    return keep(data, functools.reduce(combine, present))
 
 
 def _present(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -12,6 +12,7 @@ from module_library.checks import require_columns
 from module_library.expressions import condition_mask, referenced_columns
 from module_library.fields import SqlCondition
 from module_library.sdk import ModuleParams, module
+from module_library.tables import keep, take
 
 
 class FilterRowsParams(ModuleParams):
@@ -27,7 +28,7 @@ class FilterRowsParams(ModuleParams):
 )
 def filter_rows(data: pa.Table, params: FilterRowsParams) -> pa.Table:
     """Keep the rows where a SQL condition is true."""
-    return data.filter(condition_mask(data, params.condition))
+    return keep(data, condition_mask(data, params.condition))
 
 
 class SortRowsParams(ModuleParams):
@@ -58,7 +59,7 @@ def sort_rows(data: pa.Table, params: SortRowsParams) -> pa.Table:
         order = pc.sort_indices(data, sort_keys=keys, null_placement="at_end")
     except (pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
         raise ModuleError(f"cannot sort by these columns: {exc}", Where(field="by")) from exc
-    return data.take(order)
+    return take(data, order)
 
 
 class LimitRowsParams(ModuleParams):
@@ -88,7 +89,7 @@ def sample_rows(data: pa.Table, params: SampleRowsParams) -> pa.Table:
     """Draw a reproducible random sample of rows, kept in their original order."""
     size = params.n if params.n is not None else round((params.fraction or 0) * data.num_rows)
     picked = np.random.default_rng(params.seed).choice(data.num_rows, size=min(size, data.num_rows), replace=False)
-    return data.take(pa.array(np.sort(picked), pa.int64()))
+    return take(data, pa.array(np.sort(picked), pa.int64()))
 
 
 class SplitRowsParams(ModuleParams):
@@ -108,4 +109,4 @@ class SplitRowsParams(ModuleParams):
 def split_rows(data: pa.Table, params: SplitRowsParams) -> dict[str, pa.Table]:
     """Send each row to matched or unmatched by a SQL condition; together they are the input."""
     mask = condition_mask(data, params.condition)
-    return {"matched": data.filter(mask), "unmatched": data.filter(pc.invert(mask))}
+    return {"matched": keep(data, mask), "unmatched": keep(data, pc.invert(mask))}

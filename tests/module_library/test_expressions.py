@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from dataops.errors import ModuleError
-from module_library.expressions import check_statement, evaluate, evaluate_condition
+from module_library.expressions import check_statement, evaluate, evaluate_condition, referenced_columns
 
 FRAME = pd.DataFrame({"城市": ["北京", "上海", None], "price": [95.0, None, 10.0], "qty": [1, 2, 3]})
 
@@ -104,3 +104,32 @@ def test_a_forked_process_evaluates_on_its_own_connection() -> None:
     os.waitpid(pid, 0)
     assert os.read(read, 100) == b"[10, 20]"
     assert evaluate(frame, "a - 1", field="expression").to_pylist() == [0, 1]
+
+
+def test_duckdbs_temp_directory_is_private_so_cwd_tmp_cannot_be_read(tmp_path, monkeypatch) -> None:
+    """DuckDB allows its temp directory even with external access off; the default is <cwd>/.tmp."""
+    from module_library import expressions
+
+    (tmp_path / ".tmp").mkdir()
+    (tmp_path / ".tmp" / "secret.csv").write_text("password\nhunter2\n")
+    monkeypatch.chdir(tmp_path)
+    expressions._close_idle_connections()  # a fresh connection, opened in this working directory
+    for path in (".tmp/secret.csv", str(tmp_path / ".tmp" / "secret.csv")):
+        with pytest.raises(ModuleError, match="Permission Error"):
+            expressions.run_query({}, f"SELECT * FROM read_csv('{path}')", field="query")
+    setting = expressions.run_query({}, "SELECT current_setting('temp_directory') AS t", field="query")["t"][0]
+    assert setting.as_py() == str(expressions.temp_directory()) and "dataops-duckdb-" in setting.as_py()
+
+
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [
+        ("l_shipdate >= DATE '1994-01-01' AND l_shipdate < DATE '1994-01-01' + INTERVAL 3 MONTH", ["l_shipdate"]),
+        ("EXTRACT(year FROM o_orderdate) = 1995", ["o_orderdate"]),
+        ("CASE WHEN 价格 > 1 THEN 'high' ELSE \"备 注\" END = 'DATE'", ["价格", "备 注"]),
+        ("upper(t.name) LIKE '%A%' AND x IS NOT NULL", ["name", "x"]),
+        ("not ( valid", []),
+    ],
+)
+def test_referenced_columns_come_from_duckdbs_parser(text: str, columns: list[str]) -> None:
+    assert referenced_columns(text) == columns
