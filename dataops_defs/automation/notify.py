@@ -151,10 +151,23 @@ def expand(url: str) -> str:
     return filled
 
 
+class _MaskedLog(logging.Filter):
+    """Apprise logs the URLs and payloads it sends (at DEBUG): masked like every other text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = env_vars.mask(record.getMessage()), None
+        return True
+
+
+_APPRISE_LOG_MASK = _MaskedLog()
+
+
 def deliver(urls: Mapping[str, str], message: Message, log: logging.Logger, pause: float = 1.0) -> bool:
     """Send to every URL (keyed by where the flowchart names it), retrying each a few times;
     failures are logged, never raised."""
     import apprise
+
+    logging.getLogger("apprise").addFilter(_APPRISE_LOG_MASK)  # once: the same filter is not added twice
 
     attempts = get_settings().notify_attempts
     title, body = env_vars.mask(message.title), env_vars.mask(message.body)

@@ -118,16 +118,19 @@ def test_the_daemons_database_url_cannot_be_sent_anywhere(
     assert database not in caplog.text
 
 
-def test_an_allowed_secret_is_masked_in_the_message(settings_env: pytest.MonkeyPatch) -> None:
+def test_an_allowed_secret_is_masked_in_the_message(
+    settings_env: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     secret = f"s3cret-{uuid.uuid4().hex}"
     settings_env.setenv("DATAOPS_SECRET_API_TOKEN", secret)
-    with receiver() as inbox:
+    with receiver() as inbox, caplog.at_level(logging.DEBUG):
         url = inbox.url + "?:token=${DATAOPS_SECRET_API_TOKEN}"  # sent as a field to the receiver, as asked
         message = Message(f"failed {secret}", f"Error: cannot connect with {secret}", "failure")
         assert deliver({"n › notify[0].url": url}, message, LOG, pause=0.01)
         (received,) = inbox.wait_for(1)
     assert received["title"] == "failed ***" and received["message"] == "Error: cannot connect with ***"
     assert received["token"] == secret
+    assert "JSON Payload:" in caplog.text and secret not in caplog.text  # Apprise's own debug log too
 
 
 @pytest.mark.parametrize(
