@@ -163,4 +163,4 @@ def _consumed(context: dg.OutputContext) -> bool:
 def _projection(context: dg.InputContext, available: list[str]) -> list[str] | None:
     """The columns this input needs: what the consuming node and everything after it read."""
     needs = ProjectionPlan(context.step_context).input_needs(context.op_def.name, context.name)
-    return None if needs is None else projection(available, sorted(needs))
+    return None if needs is None else projection(available, needs)

@@ -9,15 +9,20 @@ adapter before calling this.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 
-def projection(available: Sequence[str], columns: Sequence[str] | None, *, what: str = "") -> list[str] | None:
+def projection(available: Sequence[str], columns: Collection[str] | None, *, what: str = "") -> list[str] | None:
     """`columns` in the source's order when all exist, else None (read everything).
 
-    `what` names the source for messages (kept for adapters that validate before calling).
+    `columns` may be a `module_library.sdk.Wanted`: then only its `required` columns must exist and
+    the others are taken where present (the two sides of a join). `what` names the source for
+    messages (kept for adapters that validate before calling).
     """
-    if columns is None or not set(columns) <= set(available):
+    if columns is None:
+        return None
+    must = getattr(columns, "required", columns)
+    if not set(must) <= set(available):
         return None
     wanted = set(columns)
     return [name for name in available if name in wanted]

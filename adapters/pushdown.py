@@ -16,7 +16,7 @@ import dagster as dg
 
 from dataops.settings import get_settings
 from module_library.registry import MODULES
-from module_library.sdk import ModuleSpec, Needs
+from module_library.sdk import ModuleSpec, Needs, Wanted, required
 
 MODULE_TAG = "dataops/module"
 
@@ -56,6 +56,7 @@ class ProjectionPlan:
         if op_name not in self._outputs:
             self._outputs[op_name] = None  # a guard; the graph is acyclic
             wanted: set[str] = set()
+            must: set[str] = set()
             consumers = self.structure.output_to_downstream_inputs_for_node(op_name)
             inputs = [i for downstream in consumers.values() for i in downstream]
             for node_input in inputs:
@@ -63,6 +64,7 @@ class ProjectionPlan:
                 if needs is None:
                     break
                 wanted |= needs
+                must |= required(needs)
             else:
-                self._outputs[op_name] = frozenset(wanted) if inputs else None
+                self._outputs[op_name] = Wanted(wanted, must) if inputs else None
         return self._outputs[op_name]

@@ -42,6 +42,24 @@ Engine = Literal["pandas", "arrow"]
 Columns = Sequence[str] | None
 ReadsFn = Callable[[Any], Columns | Mapping[str, Columns]]
 Needs = frozenset[str] | None  # columns wanted from a table; None: all of them
+
+
+class Wanted(frozenset):
+    """Columns wanted from a table of which only `required` must exist; the others are taken where
+    present. A join asks each side for every column its consumers need, not knowing which side has
+    which; a side lacking one of them is still projected, instead of loading everything."""
+
+    required: frozenset[str]
+
+    def __new__(cls, columns: Iterable[str], required: Iterable[str]) -> Wanted:
+        wanted = super().__new__(cls, columns)
+        wanted.required = frozenset(required) & wanted
+        return wanted
+
+
+def required(needs: frozenset[str]) -> frozenset[str]:
+    """The columns of `needs` that must exist (all of them unless it is a `Wanted`)."""
+    return needs.required if isinstance(needs, Wanted) else needs
 NeedsFn = Callable[[Any, Needs], Mapping[str, Needs]]
 
 
@@ -136,7 +154,9 @@ class ModuleSpec:
             return dict.fromkeys(read)
         produced = set(self.produces(params)) if self.produces else set()
         return {
-            port: None if cols is None else frozenset((downstream - produced) | set(cols))
+            port: None
+            if cols is None
+            else Wanted((downstream - produced) | set(cols), (required(downstream) - produced) | set(cols))
             for port, cols in read.items()
         }
 

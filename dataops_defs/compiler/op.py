@@ -96,7 +96,7 @@ def _execute(
         adapter = adapter_for(spec.format, _path_of(params), where=where)
         step = context.get_step_execution_context()
         needs = ProjectionPlan(step).output_needs(context.op.name)
-        columns = None if needs is None else sorted(needs)
+        columns = needs  # a set, or a `Wanted` whose optional columns the adapter takes where present
         yield dg.Output(_as_table(adapter.read(params, root=root, columns=columns, where=where)), "result")
     elif spec.kind == "sink":
         table = _as_table(inputs["data"])

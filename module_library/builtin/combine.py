@@ -11,7 +11,7 @@ from dataops.errors import ModuleError, Where
 from module_library.builtin.aggregate import with_row_numbers
 from module_library.checks import require_columns
 from module_library.expressions import quote, restore_types, run_query
-from module_library.sdk import ModuleParams, Needs, NoParams, many, module
+from module_library.sdk import ModuleParams, Needs, NoParams, Wanted, many, module
 
 How = Literal["inner", "left", "right", "outer", "semi", "anti", "cross"]
 SQL_JOIN = {"inner": "INNER JOIN", "left": "LEFT JOIN", "right": "RIGHT JOIN", "outer": "FULL OUTER JOIN"}
@@ -51,21 +51,18 @@ class JoinParams(ModuleParams):
 
 
 def _join_needs(params: JoinParams, downstream: Needs) -> dict[str, Needs]:
-    """Each side needs its keys plus the consumers' columns, with the _left/_right suffixes undone.
-
-    A side is asked for names it may not have (the other side's columns); the projection keeps
-    only those a table has (see `adapters.projection`).
-    """
+    """Each side: its keys (required) and the consumers' columns with the _left/_right suffixes
+    undone, taken where the side has them (a side does not know the other side's columns)."""
     left_keys, right_keys = params.keys
     if params.how in ("semi", "anti"):
-        wanted = set() if downstream is None else set(downstream)
-        return {"left": None if downstream is None else frozenset(wanted | set(left_keys)), "right": frozenset(right_keys)}
+        left = None if downstream is None else Wanted(set(downstream) | set(left_keys), left_keys)
+        return {"left": left, "right": frozenset(right_keys)}
     if downstream is None:
         return {"left": None, "right": None}
     wanted = set(downstream)
     left = {c.removesuffix("_left") for c in wanted} | wanted | set(left_keys)
     right = {c.removesuffix("_right") for c in wanted} | wanted | set(right_keys)
-    return {"left": frozenset(left), "right": frozenset(right)}
+    return {"left": Wanted(left, left_keys), "right": Wanted(right, right_keys)}
 
 
 @module(category="combine", params=JoinParams, inputs=("left", "right"), needs=_join_needs, engine="arrow")

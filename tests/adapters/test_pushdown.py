@@ -219,3 +219,17 @@ def test_a_type_that_changes_after_the_first_block_reads_as_the_threaded_reader_
     everything = _read(tmp_path / "late.csv", None)
     pd.testing.assert_frame_equal(narrow, everything[["a", "d"]])
     assert pa.types.is_floating(pa.array(narrow["a"]).type) == ("." in late.split(",")[0])
+
+
+def test_each_side_of_a_join_is_projected_to_the_columns_it_has() -> None:
+    from adapters.projection import projection
+    from module_library.registry import get_module
+
+    spec = get_module("join")
+    params = spec.params.model_validate({"left_on": ["o_orderkey"], "right_on": ["l_orderkey"]})
+    needs = spec.input_needs(params, frozenset({"o_orderdate", "l_extendedprice", "o_orderkey"}))
+    orders = ["o_orderkey", "o_custkey", "o_orderdate", "o_comment"]
+    lineitem = ["l_orderkey", "l_extendedprice", "l_discount", "l_comment"]
+    assert projection(orders, needs["left"]) == ["o_orderkey", "o_orderdate"]
+    assert projection(lineitem, needs["right"]) == ["l_orderkey", "l_extendedprice"]
+    assert projection(lineitem[1:], needs["right"]) is None  # a missing key: everything, for the error's listing
