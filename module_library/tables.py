@@ -19,14 +19,28 @@ def keep(table: pa.Table, mask: pa.Array | pa.ChunkedArray) -> pa.Table:
     return _with_views(table, lambda plain: plain.filter(mask))
 
 
+def without_views(table: pa.Table) -> pa.Table:
+    """`table` with string/binary views as large strings/binaries (pyarrow cannot sort views either)."""
+    for i, field in enumerate(table.schema):
+        if _is_view(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(_plain(field.type)))
+    return table
+
+
+def sortable(table: pa.Table) -> pa.Table:
+    """Sort keys pyarrow can sort: no views, dictionaries decoded to their values."""
+    table = without_views(table)
+    for i, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(field.type.value_type))
+    return without_views(table)
+
+
 def _with_views(table: pa.Table, select) -> pa.Table:
     views = [i for i, field in enumerate(table.schema) if _is_view(field.type)]
     if not views:
         return select(table)
-    plain = table
-    for i in views:
-        plain = plain.set_column(i, table.field(i).name, table.column(i).cast(_plain(table.field(i).type)))
-    chosen = select(plain)
+    chosen = select(without_views(table))
     for i in views:
         chosen = chosen.set_column(i, table.field(i), chosen.column(i).cast(table.field(i).type))
     return chosen

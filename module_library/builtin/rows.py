@@ -12,7 +12,7 @@ from module_library.checks import require_columns
 from module_library.expressions import condition_mask, referenced_columns
 from module_library.fields import SqlCondition
 from module_library.sdk import ModuleParams, module
-from module_library.tables import keep, take
+from module_library.tables import keep, sortable, take
 
 
 class FilterRowsParams(ModuleParams):
@@ -52,11 +52,11 @@ def sort_rows(data: pa.Table, params: SortRowsParams) -> pa.Table:
     """Sort rows by columns (stable, nulls last)."""
     require_columns(data, params.by, field="by")
     keys = [
-        (column, "descending" if down else "ascending")
+        (column, "descending" if down else "ascending", "at_end")
         for column, down in zip(params.by, flags(params.descending, len(params.by)), strict=True)
     ]
     try:
-        order = pc.sort_indices(data, sort_keys=keys, null_placement="at_end")
+        order = pc.sort_indices(sortable(data.select(list(dict.fromkeys(params.by)))), sort_keys=keys)
     except (pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
         raise ModuleError(f"cannot sort by these columns: {exc}", Where(field="by")) from exc
     return take(data, order)

@@ -43,6 +43,7 @@ def assert_types_kept(table: pa.Table, columns: list[str] | None = None) -> None
     [
         ("filter_rows", {"condition": "日期 >= DATE '1994-01-01' AND 金额 > 1"}, 2),
         ("sort_rows", {"by": ["金额"], "descending": True}, 4),
+        ("sort_rows", {"by": ["名称", "日期", "类别"]}, 4),
         ("limit_rows", {"n": 2}, 2),
         ("sample_rows", {"n": 3}, 3),
         ("select_columns", {"columns": ["结构", "金额", "名称", "类别", "列表", "时间"]}, 4),
