@@ -1,42 +1,22 @@
 """The flowchart texts a code location was built from, pinned for its runs.
 
-At initialisation the texts are read from the flowcharts folder and stored as the code
-location's reconstruction metadata; a run worker reconstructing the definitions reads them back from there, so a run
-executes the version it was launched with even if the file changed meanwhile.
+At initialisation the texts are read from the flowcharts folder (through `dataops.flowcharts`,
+its one owner) and stored as the code location's reconstruction metadata; a run worker
+reconstructing the definitions reads them back from there, so a run executes the version it was
+launched with even if the file changed meanwhile.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from dagster._core.definitions.definitions_load_context import DefinitionsLoadContext, DefinitionsLoadType
 
-from dataops.spec import FLOWCHART_SUFFIXES
+from dataops.flowcharts import FlowchartSource, read_folder
 
 METADATA_KEY = "dataops/flowcharts"
-
-
-@dataclass(frozen=True)
-class FlowchartSource:
-    file: str
-    text: str
-
-
-def read_folder(folder: Path) -> list[FlowchartSource]:
-    """Every flowchart file in `folder`, in name order (unreadable files keep an empty text)."""
-    if not folder.is_dir():
-        return []
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in FLOWCHART_SUFFIXES and p.is_file())
-    return [FlowchartSource(str(p), _read(p)) for p in files]
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return f"# unreadable: {exc}"
 
 
 def current_sources(folder: Path) -> list[FlowchartSource]:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from dataops.errors import FlowchartError
+from dataops import flowcharts
+from dataops.errors import FlowchartError, Problem, Where
 from dataops.settings import get_settings
-from dataops.spec import FLOWCHART_SUFFIXES, load_flowchart
 from module_library.discovery import discover
 
 
@@ -16,14 +16,9 @@ def validate_files(files: list[Path], *, strict: bool) -> int:
     settings = get_settings()
     plugin_problems = discover(settings.plugins)
     if not files:
-        folder = settings.flowcharts
-        files = (
-            sorted(_shown(p) for p in folder.glob("*") if p.suffix.lower() in FLOWCHART_SUFFIXES)
-            if folder.is_dir()
-            else []
-        )
+        files = [_shown(p) for p in flowcharts.list_files(settings.flowcharts)]
         if not files:
-            click.echo(f"error: no flowchart files given and none in {folder}", err=True)
+            click.echo(f"error: no flowchart files given and none in {settings.flowcharts}", err=True)
             return 2
     missing = [f for f in files if not f.is_file()]
     if missing:
@@ -34,20 +29,21 @@ def validate_files(files: list[Path], *, strict: bool) -> int:
     for problem in plugin_problems:
         click.echo(f"{label}: plugin {problem}", err=True)
     invalid = bool(strict and plugin_problems)
-    names: dict[str, Path] = {}
+    named: list[tuple[str, str]] = []
     for file in files:
         try:
-            flowchart = load_flowchart(file)
+            flowchart = flowcharts.parse(flowcharts.read(file))
         except FlowchartError as exc:
             invalid = True
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
             continue
-        if strict and flowchart.name in names:
-            invalid = True
-            click.echo(f"{file}: {flowchart.name} › name: also used by {names[flowchart.name]}", err=True)
-        names.setdefault(flowchart.name, file)
+        named.append((str(file), flowchart.name))
         click.echo(f"ok: {file} ({flowchart.name}: {len(flowchart.nodes)} nodes, {len(flowchart.wires)} edges)")
+    if strict:
+        for clash in flowcharts.name_clashes(named):
+            invalid = True
+            click.echo(str(Problem(Where(clash.name, None, "name", clash.file), f"also used by {clash.first}")), err=True)
     return 1 if invalid else 0
 
 

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dataops.editor import store
-from dataops.editor.api_reload import reload_dagster
+from dataops.editor.api_reload import reload_code_location
 from dataops.editor.api_validate import ANY_JSON_BODY, validate_document
 from dataops.editor.context import EditorContext, context
 from dataops.editor.http import ApiError, read_json, read_query, reply
@@ -40,7 +40,7 @@ def flowchart_name(request: Request) -> str:
 
 
 def list_flowcharts(ctx: EditorContext) -> FlowchartList:
-    folder = ctx.project.flowcharts
+    folder = ctx.settings.flowcharts
     summaries = [
         FlowchartSummary(name=f.name, file=f.path.name, format=f.format, description=f.description, error=f.error)
         for f in store.scan(folder)
@@ -49,9 +49,9 @@ def list_flowcharts(ctx: EditorContext) -> FlowchartList:
 
 
 def open_flowchart(ctx: EditorContext, name: str) -> FlowchartDocument:
-    found = store.find(ctx.project.flowcharts, name)
+    found = store.find(ctx.settings.flowcharts, name)
     if not found:
-        raise ApiError(404, f"no flowchart named '{name}' in {ctx.project.flowcharts}")
+        raise ApiError(404, f"no flowchart named '{name}' in {ctx.settings.flowcharts}")
     stored = found[0]
     if stored.document is None:
         raise ApiError(422, f"{stored.path.name} cannot be opened: {stored.error}")
@@ -66,7 +66,7 @@ def save_flowchart(ctx: EditorContext, name: str, document: Any, replace: bool) 
         raise ApiError(400, "the body must be a flowchart document (a JSON object with name, nodes and edges)")
     if document.get("name") != name:
         raise ApiError(400, f"the document's name {document.get('name')!r} differs from '{name}' in the URL")
-    folder = ctx.project.flowcharts
+    folder = ctx.settings.flowcharts
     target = f"{name}.json"
     text = store.to_json(document)
     size = len(text.encode())
@@ -93,17 +93,17 @@ def save_flowchart(ctx: EditorContext, name: str, document: Any, replace: bool) 
         file=path.name,
         replaced=[o.path.name for o in others if o.path != path],
         problems=validate_document(ctx, document),
-        reload=reload_dagster(ctx.dagster.base_url),
+        reload=reload_code_location(ctx),
     )
 
 
 def delete_flowchart(ctx: EditorContext, name: str) -> DeleteResult:
-    found = store.find(ctx.project.flowcharts, name)
+    found = store.find(ctx.settings.flowcharts, name)
     if not found:
         raise ApiError(404, f"no flowchart named '{name}' to delete")
     for stored in found:
         stored.path.unlink(missing_ok=True)
-    return DeleteResult(name=name, deleted=[f.path.name for f in found], reload=reload_dagster(ctx.dagster.base_url))
+    return DeleteResult(name=name, deleted=[f.path.name for f in found], reload=reload_code_location(ctx))
 
 
 async def get_list(request: Request) -> Response:

@@ -47,9 +47,9 @@ def probe_file(ctx: EditorContext, query: ProbeQuery) -> ProbeResult:
     params, problems = validate_params("probe", "probe", spec.name, spec.params, raw)
     if problems or params is None:
         raise ApiError(400, "; ".join(f"{p.where.field}: {p.message}" for p in problems))
-    root = ctx.project.data_root_resolved
+    root = ctx.settings.data_root_resolved
     _check_path(query.path, root)
-    arguments = (spec.name, raw, root, ctx.project.plugins, query.rows)
+    arguments = (spec.name, raw, root, ctx.settings.plugins, query.rows)
     with _PROBES:
         try:
             head = run_isolated(read_head, *arguments, seconds=PROBE_SECONDS, memory=PROBE_MEMORY)

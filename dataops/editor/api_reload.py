@@ -11,23 +11,13 @@ from dataops.editor.context import EditorContext, context
 from dataops.editor.http import reply
 from dataops.editor.models import ReloadOutcome, ReloadResult
 from dataops.editor.openapi import Endpoint
-from dataops.errors import DataOpsError
-from dataops.hotplug import reload_locations
+from dataops.hotplug import reload_dagster
 
 
-def reload_dagster(url: str) -> ReloadOutcome:
-    """Reload every code location; Dagster being down is reported, not raised (the file is saved)."""
-    try:
-        outcome = reload_locations(url)
-    except (DataOpsError, ValueError) as exc:
-        return ReloadOutcome(ok=False, message=str(exc))
-    if not outcome:
-        return ReloadOutcome(ok=False, message="Dagster has no code location")
-    failures = {name: why for name, why in outcome.items() if why != "ok"}
-    if failures:
-        detail = "; ".join(f"{name}: {why}" for name, why in failures.items())
-        return ReloadOutcome(ok=False, location=next(iter(failures)), message=f"reload failed: {detail}")
-    return ReloadOutcome(ok=True, location=", ".join(outcome), message="code location reloaded")
+def reload_code_location(ctx: EditorContext) -> ReloadOutcome:
+    """Dagster reloads its code locations (`dataops.hotplug` owns how); being down is reported, not raised."""
+    outcome = reload_dagster(ctx.dagster.base_url)
+    return ReloadOutcome(ok=outcome.ok, location=outcome.location, message=outcome.message)
 
 
 def reload_all(ctx: EditorContext) -> ReloadResult:
@@ -35,7 +25,7 @@ def reload_all(ctx: EditorContext) -> ReloadResult:
     return ReloadResult(
         modules=len(modules.modules),
         plugin_problems=modules.plugin_problems,
-        dagster=reload_dagster(ctx.dagster.base_url),
+        dagster=reload_code_location(ctx),
     )
 
 

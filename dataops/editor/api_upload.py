@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import unicodedata
-import uuid
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +17,7 @@ from dataops.editor.http import ApiError, read_query, reply
 from dataops.editor.models import UploadQuery, UploadResult
 from dataops.editor.openapi import Endpoint
 from dataops.errors import DataOpsError
+from dataops.files import atomic_target
 from module_library.registry import MODULES
 
 UPLOAD_FOLDER = "uploads"
@@ -60,7 +60,7 @@ async def upload(request: Request) -> Response:
     name = safe_file_name(read_query(request, UploadQuery).name)
     relative = f"{UPLOAD_FOLDER}/{name}"
     try:
-        target = resolve_data_path(relative, ctx.project.data_root_resolved)
+        target = resolve_data_path(relative, ctx.settings.data_root_resolved)
     except DataOpsError as exc:
         raise ApiError(400, exc.message) from None
     folder_taken = ApiError(409, f"'{relative}' is a folder under the data root; rename the file and upload it again")
@@ -72,21 +72,17 @@ async def upload(request: Request) -> Response:
         raise ApiError(
             409, f"'{UPLOAD_FOLDER}' under the data root is a file, not a folder; move it away so uploads can be stored"
         ) from None
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     size = 0
     try:
-        with temporary.open("wb") as out:
-            async for chunk in request.stream():
-                size += len(chunk)
-                await run_in_threadpool(out.write, chunk)
-        if size == 0:
-            raise ApiError(400, "the uploaded file is empty")
-        try:
-            os.replace(temporary, target)
-        except IsADirectoryError:  # the folder appeared while the file was arriving
-            raise folder_taken from None
-    finally:
-        temporary.unlink(missing_ok=True)
+        with atomic_target(target) as temporary:
+            with temporary.open("wb") as out:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    await run_in_threadpool(out.write, chunk)
+            if size == 0:
+                raise ApiError(400, "the uploaded file is empty")
+    except IsADirectoryError:  # the folder appeared while the file was arriving
+        raise folder_taken from None
     return reply(UploadResult(path=relative, size=size, source_module=source_module_for(target)))
 
 

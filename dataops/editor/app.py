@@ -53,7 +53,7 @@ log = logging.getLogger("dataops.editor")
 def make_app(settings: Settings | None = None) -> Starlette:
     """The editor's ASGI app; modules are discovered once here and again on every palette request."""
     settings = settings or get_settings()
-    discover(get_settings().plugins)
+    discover(settings.plugins)
     document = openapi_document(ENDPOINTS, title="DataOps flowchart editor API", version="1")
 
     async def openapi(_: Request) -> Response:

@@ -8,20 +8,17 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 
 from dataops.editor.dagster_client import DagsterClient
-from dataops.settings import Settings, get_settings
+from dataops.settings import Settings
 
 
 @dataclass(frozen=True)
 class EditorContext:
-    """Shared by the handlers of one app; `registry_lock` keeps discovery and validation apart."""
+    """Shared by the handlers of one app: the settings it was made with, which handlers read (no
+    `get_settings()` in a request); `registry_lock` keeps discovery and validation apart."""
 
     settings: Settings
     dagster: DagsterClient
     registry_lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def project(self) -> Settings:
-        return get_settings()
 
 
 def context(request: Request) -> EditorContext:

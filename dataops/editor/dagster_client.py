@@ -1,4 +1,9 @@
-"""Dagster through its GraphQL API only: find and launch a job, read a run (reloading is `dataops.hotplug`)."""
+"""Dagster through its GraphQL API only: find and launch a job, read a run (reloading is `dataops.hotplug`).
+
+Launching goes through `DagsterGraphQLClient.submit_job_execution`. Finding a job and reading a run
+are hand-written queries: the client has no public job lookup, and its `get_run_status` returns
+the status alone, where the editor shows every step's state, error and output metadata.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import Any
 
 from dataops.editor.http import ApiError
 from dataops.errors import DataOpsError
-from dataops.hotplug import graphql
+from dataops.hotplug import dagster_client, graphql, talking_to
 
 REPOSITORIES = """
 query {
@@ -15,25 +20,6 @@ query {
     __typename
     ... on RepositoryConnection { nodes { name location { name } jobs { name } } }
     ... on PythonError { message }
-  }
-}
-"""
-LAUNCH = """
-mutation($params: ExecutionParams!) {
-  launchRun(executionParams: $params) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-    ... on RunConfigValidationInvalid { errors { message } }
-    ... on InvalidSubsetError { message }
-    ... on PipelineNotFoundError { message }
-    ... on UnauthorizedError { message }
-    ... on ConflictingExecutionParamsError { message }
-    ... on PresetNotFoundError { message }
-    ... on NoModeProvidedError { message }
-    ... on InvalidStepError { invalidStepKey }
-    ... on InvalidOutputError { invalidOutputName }
-    ... on RunConflict { message }
   }
 }
 """
@@ -81,7 +67,7 @@ class JobHandle:
 
 
 class DagsterClient:
-    """Typed calls over `dataops.hotplug.graphql`; an unreachable or failing Dagster becomes `ApiError(502)`."""
+    """Typed calls to the Dagster UI at `base_url`; an unreachable or failing Dagster becomes `ApiError(502)`."""
 
     def __init__(self, base_url: str, timeout: float = 120.0) -> None:
         self.base_url = base_url.rstrip("/")
@@ -95,8 +81,6 @@ class DagsterClient:
             return graphql(self.base_url, text, dict(variables or {}), timeout=self.timeout)
         except DataOpsError as exc:
             raise ApiError(502, exc.message) from exc
-        except ValueError as exc:
-            raise ApiError(502, f"Dagster at {self.base_url} did not answer with JSON") from exc
 
     def find_job(self, job: str) -> JobHandle | None:
         data = self.query(REPOSITORIES)["repositoriesOrError"]
@@ -108,19 +92,19 @@ class DagsterClient:
         return None
 
     def launch(self, handle: JobHandle) -> str:
-        params = {
-            "selector": {
-                "repositoryLocationName": handle.location,
-                "repositoryName": handle.repository,
-                "jobName": handle.job,
-            },
-            "runConfigData": {},
-        }
-        result = self.query(LAUNCH, {"params": params})["launchRun"]
-        if result["__typename"] != "LaunchRunSuccess":
-            errors = "; ".join(e["message"] for e in result.get("errors", []))
-            raise ApiError(502, f"Dagster did not launch '{handle.job}': {result.get('message') or errors or result}")
-        return result["run"]["runId"]
+        from dagster_graphql import DagsterGraphQLClientError
+
+        client = dagster_client(self.base_url, self.timeout)
+        try:
+            with talking_to(self.base_url):
+                return client.submit_job_execution(handle.job, handle.location, handle.repository, run_config={})
+        except DataOpsError as exc:
+            raise ApiError(502, exc.message) from exc
+        except DagsterGraphQLClientError as exc:  # Dagster refused: the result's type and its message or errors
+            kind, detail = (*exc.args, None)[:2]
+            if isinstance(detail, list):
+                detail = "; ".join(e.get("message", str(e)) for e in detail)
+            raise ApiError(502, f"Dagster did not launch '{handle.job}': {detail or kind}") from None
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         """The run with its step stats and events, or None when Dagster does not know it."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from tests.editor.bad_files import corner_to_corner_workbook
+from tests.dataops.editor.bad_files import corner_to_corner_workbook
 
 SEMICOLON_SOURCE = '''
 from pydantic import BaseModel, ConfigDict

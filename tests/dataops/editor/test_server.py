@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from dataops.cli.dev import _dagster_url
 from dataops.cli.main import main
-from tests.editor.bad_files import corner_to_corner_workbook
-from tests.editor.running import running_editor
+from tests.dataops.editor.bad_files import corner_to_corner_workbook
+from tests.dataops.editor.running import running_editor
 from tests.support.dagster_server import free_port
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.editor.running import running_editor
+from tests.dataops.editor.running import running_editor
 from tests.support.dagster_server import PROJECT, DagsterServer, dagster_dev
 
 CHROMIUM = "/usr/bin/chromium"

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from dataops.editor.isolation import WorkerFailed, run_isolated
-from tests.editor.bad_files import corner_to_corner_workbook
+from tests.dataops.editor.bad_files import corner_to_corner_workbook
 
 GIB = 1 << 30
 
