@@ -14,7 +14,7 @@ class _RenamablePath(Protocol):
     """What a temporary needs of a path: `pathlib.Path` and fsspec's `UPath` both have it."""
 
     def with_name(self, name: str) -> Self: ...
-    def replace(self, target: Self) -> object: ...
+    def rename(self, target: Self) -> object: ...
     def unlink(self) -> None: ...
 
 
@@ -38,11 +38,14 @@ def atomic_target(target: P, *, durable: bool = False) -> Iterator[P]:
     temporary = target.with_name(temporary_name())
     try:
         yield temporary
-        if durable:
-            _sync(Path(os.fspath(temporary)))
-        temporary.replace(target)
-        if durable:
-            _sync(Path(os.fspath(temporary)).parent)
+        if isinstance(temporary, Path):
+            if durable:
+                _sync(temporary)
+            os.replace(temporary, str(target))  # `rename` refuses an existing target on Windows
+            if durable:
+                _sync(temporary.parent)
+        else:  # fsspec's paths rename, replacing the target (they have no `replace`)
+            temporary.rename(target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()

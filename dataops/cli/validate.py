@@ -26,8 +26,8 @@ def validate_files(files: list[Path], *, strict: bool) -> int:
             click.echo(f"error: no such file: {f}", err=True)
         return 2
     label = "error" if strict else "warning"
-    for problem in plugin_problems:
-        click.echo(f"{label}: plugin {problem}", err=True)
+    for plugin_problem in plugin_problems:
+        click.echo(f"{label}: plugin {plugin_problem}", err=True)
     invalid = bool(strict and plugin_problems)
     named: list[tuple[str, str]] = []
     for file in files:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -16,7 +17,7 @@ from dataops.editor.run_view import node_preview, run_status
 from dataops.spec.models import IDENTIFIER
 
 RUN_ID = r"^[A-Za-z0-9-]{1,64}$"
-RUN_PARAMS = {
+RUN_PARAMS: dict[str, dict[str, Any]] = {
     "run_id": {"type": "string", "pattern": RUN_ID},
     "node": {"type": "string", "pattern": IDENTIFIER, "maxLength": 200},
 }

@@ -12,7 +12,7 @@ def with_positions(document: dict[str, Any]) -> dict[str, Any]:
     nodes = [n for n in document.get("nodes") or [] if isinstance(n, dict)]
     if all(_has_position(n) for n in nodes):
         return document
-    ids = [n.get("id") for n in nodes if isinstance(n.get("id"), str)]
+    ids: list[str] = [n["id"] for n in nodes if isinstance(n.get("id"), str)]
     depth = _depths(ids, _links(document.get("edges"), set(ids)))
     rows: dict[int, int] = {}
     placed = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 import uvicorn
 
@@ -13,7 +15,7 @@ from dataops.settings import Settings
 
 def serve(host: str | None = None, port: int | None = None) -> None:
     """Serve until interrupted; `host`/`port` override DATAOPS_EDITOR_HOST/PORT."""
-    overrides = {k: v for k, v in (("editor_host", host), ("editor_port", port)) if v is not None}
+    overrides: dict[str, Any] = {k: v for k, v in (("editor_host", host), ("editor_port", port)) if v is not None}
     settings = Settings(**overrides)
     if not is_loopback(settings.editor_host) and settings.token() is None:
         raise DataOpsError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from dataops import flowcharts
 from dataops.files import write_text_atomically
@@ -21,7 +21,7 @@ class StoredFlowchart:
     error: str | None = None
 
     @property
-    def format(self) -> str:
+    def format(self) -> Literal["json", "yaml"]:
         return "json" if self.path.suffix.lower() == ".json" else "yaml"
 
     @property

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from dagster_graphql import DagsterGraphQLClient
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -23,17 +24,6 @@ query {
   repositoriesOrError {
     __typename
     ... on RepositoryConnection { nodes { name location { name } jobs { name description } } }
-  }
-}
-"""
-LAUNCH = """
-mutation($params: ExecutionParams!) {
-  launchRun(executionParams: $params) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-    ... on RunConfigValidationInvalid { errors { message } }
-    ... on InvalidSubsetError { message }
   }
 }
 """
@@ -62,7 +52,7 @@ def free_port() -> int:
 
 
 class DagsterServer:
-    """A running `dagster dev`; `graphql` posts a query and returns its `data`."""
+    """A running `dagster dev`; `graphql` posts a hand-written query (for what `DagsterGraphQLClient` lacks)."""
 
     def __init__(self, port: int, process: subprocess.Popen[bytes], log: Path) -> None:
         self.port = port
@@ -105,17 +95,8 @@ class DagsterServer:
 
     def launch(self, job: str, run_config: Mapping[str, Any] | None = None) -> str:
         info = self.jobs()[job]
-        params = {
-            "selector": {
-                "repositoryLocationName": info["location"],
-                "repositoryName": info["repository"],
-                "jobName": job,
-            },
-            "runConfigData": run_config or {},
-        }
-        result = self.graphql(LAUNCH, {"params": params})["launchRun"]
-        assert result["__typename"] == "LaunchRunSuccess", result
-        return result["run"]["runId"]
+        client = DagsterGraphQLClient("127.0.0.1", port_number=self.port)
+        return client.submit_job_execution(job, info["location"], info["repository"], run_config=run_config or {})
 
     def run(self, run_id: str) -> dict[str, Any]:
         return self.graphql(RUN_QUERY, {"id": run_id})["runOrError"]
