@@ -19,15 +19,15 @@ from dataops.settings import get_settings
 
 
 def start_dev(extra: list[str]) -> int:
+    settings = get_settings()
     env = dict(os.environ)
-    env.update(instance_env(get_settings(), Path.cwd()))
+    env.update(instance_env(settings, Path.cwd()))
     env.setdefault("DATAOPS_DAGSTER_URL", _dagster_url(extra))
     command = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", *extra]
     editor = subprocess.Popen([sys.executable, "-m", "dataops.cli.main", "editor"], env=env)
     dagster = subprocess.Popen(command, env=env)
     wanted = warm.enabled() and warm.status(warm.socket_path()) is None
     server = subprocess.Popen(warm.server_command(), env=env) if wanted else None
-    settings = get_settings()
     _, stop_watching = start_watcher([settings.flowcharts, settings.plugins], env["DATAOPS_DAGSTER_URL"])
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the children too, like Ctrl-C
     try:
