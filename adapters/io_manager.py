@@ -1,8 +1,9 @@
-"""The IO manager between steps: each output is an Arrow table, written once as an Arrow IPC file.
+"""The IO manager between steps: each output is an Arrow table, stored as an Arrow IPC file when a
+re-execution could need it.
 
-Steps hand `pyarrow.Table`s to each other; the next step reads the file memory-mapped, so the
-columns it selects are never copied (pandas modules convert at their own boundary, see
-`module_library/sdk.py`).
+Steps hand `pyarrow.Table`s to each other; a step that reads a stored output reads the file
+memory-mapped, so the columns it selects are never copied (pandas modules convert at their own
+boundary, see `module_library/sdk.py`).
 
 Why Arrow IPC, uncompressed (benchmark 3 in docs/benchmarks.md, 1M rows x 10 columns): it writes
 in 0.085 s (pickle, Dagster's default, 0.17; Parquet 0.44; IPC with lz4 0.22, with zstd 0.26),
@@ -14,13 +15,24 @@ Files live under `<base_dir>/<run_id>/<step>/<output>.arrow` (Dagster's op-outpu
 identifier), so runs never collide and re-execution from failure reads the parent run's files.
 `UPathIOManager` makes `base_dir` any fsspec URL (`file://`, `s3://`, ...).
 
-With an in-process executor the next step does not wait for the file: a background thread
-writes it while the next step already works on the same Arrow table in memory (what the file
-will hold, so both paths give the same frame). A step with no outputs (a sink) and an output
-nobody consumes wait for every pending write, and any failed write fails the next step that
-touches the IO manager, so a run never ends with an intermediate silently missing; teardown
-waits too. Other executors hand over between processes: there the file is complete before
-the step ends.
+**What is written, and when.** With an executor that runs every step in this process, an output
+stays in memory and its consumers take it from there. A re-execution from failure needs exactly
+the outputs of succeeded steps whose consumers did not all succeed, so:
+
+- an output is dropped, unwritten, once every step that consumes it has succeeded (the op says
+  so, `step_succeeded`): a chain of steps never touches the disk;
+- at the end of the run (teardown) every output still held is written before the run ends: the
+  inputs of a failed, interrupted or skipped step are on disk for its re-execution;
+- a process killed outright (SIGKILL, the OOM killer) has no teardown, so an output still held
+  after `checkpoint_after` (0.5 s, or ten times what writing it takes at 1 GB/s, whichever is
+  longer: checkpoints cost at most a tenth of the time of the steps they protect) is written
+  by a background thread meanwhile; a checkpoint whose consumers succeed first is abandoned
+  (and its partial file removed), and no step ever waits for one.
+
+Outputs of steps this manager hears nothing from (ops outside the flowcharts) are held to the end
+of the run and written then. Other executors hand over between processes: there each output is
+written before its step ends. Each output's metadata (row count, schema, preview) comes from the
+table itself, whether or not it is ever written; its `path` is where it is, or would be, stored.
 
 Every Dagster log line is a row written to the event log (SQLite: a connection and a commit
 each), so this manager logs nothing per file: the path is the output's metadata and the
@@ -29,14 +41,15 @@ projection is the input's.
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
-import pyarrow.feather as feather
 from pydantic import PrivateAttr
 from upath import UPath
 
@@ -45,61 +58,97 @@ from adapters.metadata import table_metadata
 from adapters.projection import projection
 from adapters.pushdown import ProjectionPlan
 
-COMPRESSION = "uncompressed"
 # The job's own in-process executor, and the one `execute_in_process` substitutes for any executor.
 IN_PROCESS_EXECUTORS = (dg.in_process_executor.name, "execute_in_process_executor")
+CHECKPOINT_MIN_SECONDS = 0.5
+CHECKPOINT_COST_SHARE = 10  # hold at least this many times the write's own time before writing
+WRITE_BYTES_PER_SECOND = 1 << 30
+BATCH_ROWS = 1 << 20  # a checkpoint can be abandoned between batches
+
+
+class Abandoned(Exception):
+    """A checkpoint write stopped because nobody needs the output any more."""
+
+
+@dataclass
+class Held:
+    """An output kept in memory for the steps that consume it."""
+
+    table: pa.Table
+    path: UPath
+    waiting_for: set[str]  # consumer steps that have not succeeded yet
+    due: float  # monotonic time at which a checkpoint write starts
+    written: bool = False
+    writing: bool = False
+    abandon: threading.Event = field(default_factory=threading.Event)
 
 
 class ArrowIOManager(dg.ConfigurableIOManager, dg.UPathIOManager):
-    """Arrow tables to Arrow IPC files and back, loading only the columns the next step reads."""
+    """Arrow tables handed over in memory within a process, as Arrow IPC files between processes
+    and for re-execution; each input loads only the columns the next step reads."""
 
     base_dir: str
     extension: ClassVar[str] = ".arrow"
     _base_path: UPath = PrivateAttr()
-    _writer: ThreadPoolExecutor | None = PrivateAttr(None)
-    _pending: dict[str, tuple[pa.Table, Future[None]]] = PrivateAttr(default_factory=dict)
+    _held: dict[str, Held] = PrivateAttr(default_factory=dict)
+    _lock: threading.Condition = PrivateAttr(default_factory=threading.Condition)
+    _checkpointer: threading.Thread | None = PrivateAttr(None)
+    _stopping: bool = PrivateAttr(False)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._base_path = UPath(self.base_dir)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        """A run is over when its files are complete."""
-        try:
-            self._drain()
-        finally:
-            if self._writer is not None:
-                self._writer.shutdown(wait=True)
-                self._writer = None
+        """Write every output still held: the steps that consume it did not all succeed."""
+        with self._lock:
+            self._stopping = True
+            self._lock.notify_all()
+        if self._checkpointer is not None:
+            self._checkpointer.join()
+            self._checkpointer = None
+        failed: list[str] = []
+        for key, held in list(self._held.items()):
+            if not held.written:
+                try:
+                    write_table(held.table, held.path)
+                except OSError as exc:
+                    failed.append(f"{held.path}: {exc}")
+            del self._held[key]
+        if failed:
+            raise OSError(f"could not store the outputs a re-execution would need: {'; '.join(failed)}")
 
     def handle_output(self, context: dg.OutputContext, obj: pa.Table | pd.DataFrame) -> None:
-        """UPathIOManager's, without its per-file debug log (op outputs are never partitioned).
+        """Hold the table for its consumers in this process, else write it now.
 
         A DataFrame (from an op outside the flowcharts) is stored as Arrow like any table.
         """
-        self._raise_failed()
         path = self._get_path(context)
-        self.make_directory(path.parent)
         table = frame_to_arrow(obj) if isinstance(obj, pd.DataFrame) else obj
-        if _single_process(context) and _consumed(context):
-            self._writer = self._writer or ThreadPoolExecutor(1, thread_name_prefix="arrow-io")
-            self._pending[str(path)] = (table, self._writer.submit(write_table, table, path))
-        else:
-            self._drain()
+        consumers = _consumers(context)
+        if consumers and _single_process(context):
+            self._hold(table, path, consumers)
+        elif consumers:
             write_table(table, path)
         context.add_output_metadata({"path": dg.MetadataValue.path(str(path)), **self.get_metadata(context, table)})
 
+    def step_succeeded(self, step: str) -> None:
+        """`step` finished: drop the outputs whose consumers have now all succeeded."""
+        with self._lock:
+            for key, held in list(self._held.items()):
+                held.waiting_for.discard(step)
+                if not held.waiting_for:
+                    held.abandon.set()
+                    del self._held[key]
+
     def load_input(self, context: dg.InputContext) -> pa.Table:
-        self._raise_failed()
-        if not context.op_def.output_defs:  # a sink: the run may end with this step
-            self._drain()
         return self.load_from_path(context, self._get_path(context))
 
     def dump_to_path(self, context: dg.OutputContext, obj: pa.Table | pd.DataFrame, path: UPath) -> None:
         write_table(frame_to_arrow(obj) if isinstance(obj, pd.DataFrame) else obj, path)
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> pa.Table:
-        pending = self._pending.get(str(path))
-        table = pending[0] if pending is not None else read_table(path)
+        held = self._held.get(str(path))
+        table = held.table if held is not None else read_table(path)
         available = table.schema.names
         columns = _projection(context, available)
         if columns is None:
@@ -110,27 +159,52 @@ class ArrowIOManager(dg.ConfigurableIOManager, dg.UPathIOManager):
     def get_metadata(self, context: dg.OutputContext, obj: pa.Table) -> dict[str, Any]:
         return table_metadata(obj)
 
-    def _drain(self) -> None:
-        """Wait for every background write; a failed one is raised."""
-        for _, future in list(self._pending.values()):
-            future.exception()
-        self._raise_failed()
+    def _hold(self, table: pa.Table, path: UPath, consumers: set[str]) -> None:
+        delay = max(CHECKPOINT_MIN_SECONDS, CHECKPOINT_COST_SHARE * table.nbytes / WRITE_BYTES_PER_SECOND)
+        with self._lock:
+            self._held[str(path)] = Held(table, path, consumers, time.monotonic() + delay)
+            if self._checkpointer is None:
+                self._stopping = False
+                self._checkpointer = threading.Thread(target=self._checkpoints, name="arrow-checkpoints", daemon=True)
+                self._checkpointer.start()
+            self._lock.notify_all()
 
-    def _raise_failed(self) -> None:
-        """Forget the finished writes; raise a failed one (again at every call: it stays failed)."""
-        for path, (_, future) in list(self._pending.items()):
-            if future.done() and future.exception() is None:
-                del self._pending[path]
-            elif future.done():
-                raise OSError(f"could not write the intermediate {path}: {future.exception()}") from future.exception()
+    def _checkpoints(self) -> None:
+        """Write outputs held past their due time, earliest first, until teardown."""
+        while True:
+            with self._lock:
+                while True:
+                    if self._stopping:
+                        return
+                    pending = [h for h in self._held.values() if not h.written and not h.writing]
+                    now = time.monotonic()
+                    due = min(pending, key=lambda h: h.due, default=None)
+                    if due is not None and due.due <= now:
+                        break
+                    self._lock.wait(None if due is None else due.due - now)
+                due.writing = True
+            try:
+                write_table(due.table, due.path, abandon=due.abandon)
+                due.written = True
+            except (Abandoned, OSError):
+                pass  # no longer needed, or teardown tries again (and reports a failure)
+            finally:
+                due.writing = False
 
 
-def write_table(table: pa.Table, path: UPath) -> None:
-    """Write an intermediate to a temporary name and rename: a reader never sees half a file."""
+def write_table(table: pa.Table, path: UPath, *, abandon: threading.Event | None = None) -> None:
+    """Write an intermediate to a temporary name and rename: a reader never sees half a file.
+
+    With `abandon`, the write stops between record batches once the event is set (`Abandoned`).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
-        with temporary.open("wb") as handle:
-            feather.write_feather(table, handle, compression=COMPRESSION)
+        with temporary.open("wb") as handle, pa.ipc.new_file(handle, table.schema) as writer:
+            for batch in table.to_batches(max_chunksize=BATCH_ROWS):
+                if abandon is not None and abandon.is_set():
+                    raise Abandoned(str(path))
+                writer.write_batch(batch)
         temporary.rename(path)
     finally:
         if temporary.exists():
@@ -153,11 +227,16 @@ def _single_process(context: dg.OutputContext) -> bool:
     return executor in IN_PROCESS_EXECUTORS
 
 
-def _consumed(context: dg.OutputContext) -> bool:
-    """Whether a later step loads this output (else nothing after it checks its write)."""
+def _consumers(context: dg.OutputContext) -> set[str]:
+    """The steps that load this output (none: nobody could ever need it stored)."""
     structure = context.step_context.job_def.graph.dependency_structure
     downstream = structure.output_to_downstream_inputs_for_node(context.step_context.node_handle.name)
-    return any(output.output_def.name == context.name and inputs for output, inputs in downstream.items())
+    return {
+        node_input.node_name
+        for output, inputs in downstream.items()
+        if output.output_def.name == context.name
+        for node_input in inputs
+    }
 
 
 def _projection(context: dg.InputContext, available: list[str]) -> list[str] | None:

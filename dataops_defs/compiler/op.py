@@ -17,7 +17,8 @@ from pydantic import BaseModel
 
 from adapters.arrow_convert import arrow_to_pandas, frame_to_arrow
 from adapters.metadata import table_metadata
-from adapters.pushdown import MODULE_TAG, ProjectionPlan
+from adapters.predicates import to_arrow_filter
+from adapters.pushdown import MODULE_TAG, NODE_TAG, ProjectionPlan
 from adapters.registry import adapter_for
 from dataops.deadline import time_limit
 from dataops.errors import DataOpsError, FlowchartError, Where
@@ -27,7 +28,6 @@ from dataops.spec.loader import validate_params
 from dataops_defs.compiler.config_schema import config_schema
 from module_library.sdk import ModuleSpec, Port
 
-NODE_TAG = "dataops/node"
 FLOWCHART_TAG = "dataops/flowchart"
 
 
@@ -60,6 +60,7 @@ def make_node_op(flowchart: ValidFlowchart, node_id: str) -> dg.OpDefinition:
                 metadata={"node": node_id, "module": spec.name},
             ) from exc
         yield from events
+        _succeeded(context)
 
     return dg.OpDefinition(
         name=op_name(flowchart.name, node_id),
@@ -70,7 +71,15 @@ def make_node_op(flowchart: ValidFlowchart, node_id: str) -> dg.OpDefinition:
         description=f"{node.label or node_id} — {spec.name}: {spec.description}",
         tags={MODULE_TAG: spec.name, NODE_TAG: node_id, FLOWCHART_TAG: flowchart.name},
         retry_policy=dg.RetryPolicy(max_retries=node.retries, delay=1) if node.retries else None,
+        required_resource_keys={"io_manager"},
     )
+
+
+def _succeeded(context: Any) -> None:
+    """Tell the IO manager this node is done with its inputs: held outputs nobody else needs are dropped."""
+    manager = context.resources.io_manager
+    if hasattr(manager, "step_succeeded"):
+        manager.step_succeeded(context.node_handle.name)
 
 
 def _in(port: Port) -> dg.In:
@@ -94,10 +103,17 @@ def _execute(
     root = get_settings().data_root_resolved
     if spec.kind == "source":
         adapter = adapter_for(spec.format, _path_of(params), where=where)
-        step = context.get_step_execution_context()
-        needs = ProjectionPlan(step).output_needs(context.op.name)
-        columns = needs  # a set, or a `Wanted` whose optional columns the adapter takes where present
-        yield dg.Output(_as_table(adapter.read(params, root=root, columns=columns, where=where)), "result")
+        plan = ProjectionPlan(context.get_step_execution_context())
+        needs = plan.output_needs(context.op.name)  # a set, or a `Wanted` whose optional columns are taken where present
+        rows = plan.row_filter(context.op.name)
+        table = _as_table(adapter.read(params, root=root, columns=needs, where=where, rows=rows))
+        metadata = {}
+        if rows is not None and rows.applied:
+            read = f"{table.num_rows:,} of {rows.total:,} rows" if rows.total is not None else f"{table.num_rows:,} rows"
+            metadata["filter pushed down"] = dg.MetadataValue.md(
+                f"{read} read: node `{rows.node}` applied `{rows.applied}` while this file was scanned"
+            )
+        yield dg.Output(table, "result", metadata=metadata)
     elif spec.kind == "sink":
         table = _as_table(inputs["data"])
         adapter = adapter_for(spec.format, _path_of(params), where=where)
@@ -111,8 +127,25 @@ def _execute(
     else:
         frames, extra = spec.run_with_metadata(inputs, params)
         metadata = {label: dg.MetadataValue.md(text) for label, text in extra.items()}
+        pushed = _pushed_down(context, spec, params, inputs)
+        if pushed:
+            metadata["filter pushed down"] = dg.MetadataValue.md(pushed)
         for port, frame in frames.items():
             yield dg.Output(frame, port, metadata=metadata)
+
+
+def _pushed_down(context: Any, spec: ModuleSpec, params: Any, inputs: dict[str, Any]) -> str:
+    """What of this filter's condition its source applied while scanning (the same translation)."""
+    if spec.row_filter is None or not isinstance(inputs.get("data"), pa.Table):
+        return ""
+    source = ProjectionPlan(context.get_step_execution_context()).feeding_source(context.op.name)
+    if source is None:
+        return ""
+    pushed = to_arrow_filter(spec.row_filter(params), inputs["data"].schema)
+    if pushed is None:
+        return ""
+    node = source.removeprefix(f"{context.op.tags.get(FLOWCHART_TAG, '')}__")
+    return f"`{pushed.text}` was applied while `{node}` was read; the whole condition was then applied here"
 
 
 def _as_table(data: pa.Table | pd.DataFrame) -> pa.Table:

@@ -1,13 +1,16 @@
-"""The Arrow IO manager: round trip, metadata, column projection, run-scoped paths, background writes."""
+"""The Arrow IO manager: round trip, column projection, run-scoped paths; outputs held in memory and
+stored only when a re-execution could need them (a failed node's inputs, checkpoints of long holds)."""
 
 from __future__ import annotations
 
 import threading
+import time
 
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
 import pytest
+from upath import UPath
 
 from adapters import io_manager
 from adapters.arrow_convert import arrow_to_pandas
@@ -109,65 +112,131 @@ edges:
 
 
 def _failing_write(monkeypatch: pytest.MonkeyPatch) -> None:
-    def full(table, path):
+    def full(table, path, **kwargs):
         raise OSError("No space left on device")
 
     monkeypatch.setattr(io_manager, "write_table", full)
 
 
-@pytest.mark.parametrize("consumed", [True, False])
-def test_a_failed_background_write_fails_the_run(tmp_path, monkeypatch, consumed) -> None:
-    _failing_write(monkeypatch)
+CHAIN = """
+name: chain
+nodes:
+  - {id: load, module: read_csv, params: {path: sales.csv}}
+  - {id: keep, module: filter_rows, params: {condition: "价格 > 100"}}
+  - {id: step, module: filter_rows, params: {condition: "%s"}}
+  - {id: save, module: write_csv, params: {path: out/chain.csv}}
+edges: [{from: load, to: keep}, {from: keep, to: step}, {from: step, to: save}]
+"""
 
-    @dg.op
-    def make() -> pd.DataFrame:
-        return _frame()
 
-    @dg.op
-    def use(frame: pd.DataFrame) -> None:
-        assert len(frame) == 3
+def _stored(root) -> list[tuple[str, ...]]:
+    return sorted(p.relative_to(root).parts[1:] for p in root.rglob("*") if p.is_file())
 
-    @dg.job(resource_defs={"io_manager": ArrowIOManager(base_dir=str(tmp_path))}, executor_def=dg.in_process_executor)
-    def job() -> None:
-        if consumed:
-            use(make())
-        else:
-            make()
 
-    result = job.execute_in_process(raise_on_error=False)
+def test_a_run_that_succeeds_stores_no_intermediate(workspace) -> None:
+    flowchart = parse_flowchart(CHAIN % "数量 > 1")
+    result = make_flowchart_job(flowchart).execute_in_process(resources=make_resources(get_settings()))
+    assert result.success
+    assert (workspace / "data" / "out" / "chain.csv").is_file()
+    assert _stored(workspace / "storage") == []  # every output was used up in memory
+
+
+def test_a_failed_node_leaves_exactly_its_inputs_stored(workspace) -> None:
+    flowchart = parse_flowchart(CHAIN % "nope > 1")
+    result = make_flowchart_job(flowchart).execute_in_process(
+        resources=make_resources(get_settings()), raise_on_error=False
+    )
     assert not result.success
-    failure = next(e for e in result.all_events if e.is_step_failure)
-    assert "No space left on device" in str(failure.event_specific_data.error)
-    assert failure.step_key == ("use" if consumed else "make")
+    assert _stored(workspace / "storage") == [("chain__keep", "result.arrow")]  # what a re-execution needs
+    stored = io_manager.read_table(UPath(next((workspace / "storage").rglob("result.arrow"))))
+    assert stored.equals(result.output_for_node("chain__keep"))
 
 
-def test_the_next_step_gets_what_the_file_holds_while_it_is_written(tmp_path, monkeypatch) -> None:
-    release = threading.Event()
-    real_write = io_manager.write_table
-
-    def slow(table, path):
-        release.wait(10)
-        real_write(table, path)
-
-    monkeypatch.setattr(io_manager, "write_table", slow)
-    seen: list[pa.Table] = []
+def test_an_output_held_long_is_checkpointed_while_its_consumer_runs(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(io_manager, "CHECKPOINT_MIN_SECONDS", 0.05)
+    seen: list[bool] = []
 
     @dg.op
-    def make() -> pd.DataFrame:
-        return _frame().set_index("n")  # the index is dropped on the way, as the file drops it
+    def make() -> pa.Table:
+        return pa.table({"n": [1, 2, 3]})
 
     @dg.op
-    def use(frame: pa.Table) -> pa.Table:
-        seen.append(frame)
-        assert not list(tmp_path.rglob("make/result.arrow")), "the write should still be pending"
-        release.set()
-        return frame
+    def use(table: pa.Table) -> None:  # a long step: a process killed now still leaves its input on disk
+        deadline = time.monotonic() + 10
+        while not list(tmp_path.rglob("make/result.arrow")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        seen.append(bool(list(tmp_path.rglob("make/result.arrow"))))
 
     @dg.job(resource_defs={"io_manager": ArrowIOManager(base_dir=str(tmp_path))})
     def job() -> None:
         use(make())
 
     assert job.execute_in_process().success
-    from_file = pa.ipc.open_file(pa.memory_map(str(next(tmp_path.rglob("make/result.arrow"))))).read_all()
-    assert seen[0].equals(from_file)
-    pd.testing.assert_frame_equal(arrow_to_pandas(seen[0]), _frame().set_index("n").reset_index(drop=True))
+    assert seen == [True]
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_an_abandoned_checkpoint_leaves_no_file(tmp_path) -> None:
+    abandon = threading.Event()
+    abandon.set()
+    target = UPath(tmp_path) / "step" / "result.arrow"
+    with pytest.raises(io_manager.Abandoned):
+        io_manager.write_table(pa.table({"n": [1]}), target, abandon=abandon)
+    assert [p.name for p in target.parent.iterdir()] == []
+
+
+def test_outputs_of_ops_that_say_nothing_are_stored_at_the_end(tmp_path) -> None:
+    @dg.op
+    def make() -> pd.DataFrame:
+        return _frame()
+
+    @dg.op
+    def use(frame: pa.Table) -> None:
+        assert not list(tmp_path.rglob("make/result.arrow")), "held in memory while the run goes on"
+
+    @dg.job(resource_defs={"io_manager": ArrowIOManager(base_dir=str(tmp_path))})
+    def job() -> None:
+        use(make())
+
+    assert job.execute_in_process().success
+    assert [f.relative_to(tmp_path).parts[1:] for f in tmp_path.rglob("*.arrow")] == [("make", "result.arrow")]
+
+
+def test_an_output_nobody_consumes_is_never_written(tmp_path) -> None:
+    @dg.op
+    def make() -> pa.Table:
+        return pa.table({"n": [1]})
+
+    @dg.job(resource_defs={"io_manager": ArrowIOManager(base_dir=str(tmp_path))})
+    def job() -> None:
+        make()
+
+    result = job.execute_in_process()
+    assert result.success
+    handled = next(e for e in result.all_events if e.event_type_value == "HANDLED_OUTPUT")
+    assert handled.event_specific_data.metadata["dagster/row_count"].value == 1  # the UI still sees the table
+    assert not list(tmp_path.rglob("*.arrow"))
+
+
+def test_a_failed_store_at_the_end_is_reported(tmp_path, monkeypatch) -> None:
+    _failing_write(monkeypatch)
+
+    @dg.op
+    def make() -> pa.Table:
+        return pa.table({"n": [1]})
+
+    @dg.op
+    def use(table: pa.Table) -> None:
+        raise RuntimeError("the consumer broke")
+
+    @dg.job(resource_defs={"io_manager": ArrowIOManager(base_dir=str(tmp_path))})
+    def job() -> None:
+        use(make())
+
+    result = job.execute_in_process(raise_on_error=False)
+    assert not result.success
+    teardown = [e for e in result.all_events if e.event_type_value == "ENGINE_EVENT" and "Teardown" in (e.message or "")]
+    assert teardown and "could not store the outputs a re-execution would need" in str(
+        teardown[0].event_specific_data.error
+    )
+    assert "No space left on device" in str(teardown[0].event_specific_data.error)

@@ -69,12 +69,8 @@ def test_sink_on_a_full_disk(workspace: Path, small_disk, big_csv: Path, flowcha
 def test_intermediates_on_a_full_disk(workspace: Path, small_disk, big_csv: Path, flowchart, cli) -> None:
     storage = small_disk(workspace / "small_storage")
     flowchart("full", FLOW)
+    # Within one process the steps hand tables over in memory; a run that succeeds stores nothing.
     result = cli("run", "flowcharts/full.yaml", DATAOPS_STORAGE_ROOT=str(storage))
-    assert result.returncode == 1
-    # Intermediates are written in the background: the next step to use them reports a failed write.
-    assert "failing node: load (read_csv)" in result.stderr or "failing node: save (write_csv)" in result.stderr
-    assert "No space left on device" in result.stderr
-    assert [str(p) for p in storage.rglob("*") if p.is_file()] == []  # no half-written intermediate
-    assert not (workspace / "data" / "out" / "big_copy.csv").exists()
-    healthy = cli("run", "flowcharts/full.yaml")  # with room again, the same flowchart runs
-    assert healthy.returncode == 0, healthy.stderr
+    assert result.returncode == 0, result.stderr
+    assert [str(p) for p in storage.rglob("*") if p.is_file()] == []  # nothing written, nothing half-written
+    assert (workspace / "data" / "out" / "big_copy.csv").is_file()

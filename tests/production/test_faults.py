@@ -80,7 +80,9 @@ def test_killed_run_and_restarted_database(workspace: Path, throwaway_postgres, 
         finished = sorted(
             p.relative_to(storage / run_id).as_posix() for p in (storage / run_id).rglob("*") if p.is_file()
         )
-        assert finished == ["fragile__load/result.arrow", "fragile__totals/result.arrow"]  # no partial file
+        # The killed node's input was checkpointed while it ran (load's output may be, if totals took a while).
+        assert "fragile__totals/result.arrow" in finished
+        assert set(finished) <= {"fragile__load/result.arrow", "fragile__totals/result.arrow"}  # no partial file
 
         result = server.graphql(REEXECUTE, {"parent": run_id})["launchRunReexecution"]
         assert result["__typename"] == "LaunchRunSuccess", result
