@@ -30,12 +30,21 @@ class Adapter(ABC):
     extensions: ClassVar[tuple[str, ...]] = ()
 
     def read(
-        self, params: Any, *, root: Path, columns: Sequence[str] | None = None, where: Where = NOWHERE
+        self,
+        params: Any,
+        *,
+        root: Path,
+        columns: Sequence[str] | None = None,
+        where: Where = NOWHERE,
+        rows: Any = None,
     ) -> pd.DataFrame:
-        """Load what `params` point at; with `columns`, only those columns are read."""
+        """Load what `params` point at; with `columns`, only those columns are read. `rows` (an
+        `adapters.predicates.RowFilter`) may be applied by adapters that can (`_read_rows`)."""
         location = self.locate(params, root, where)
         self._check_readable(location, where)
         try:
+            if rows is not None and hasattr(self, "_read_rows"):
+                return unique_columns(self._read_rows(location, params, columns, rows))
             return unique_columns(self._read(location, params, columns))
         except DataOpsError as exc:
             raise exc.located(where) from exc.__cause__

@@ -1,4 +1,5 @@
-"""Parquet through pyarrow: the reader fetches only the requested columns from disk, as Arrow."""
+"""Parquet through pyarrow's dataset scanner: only the requested columns (and, pushed down from a
+filter, only the rows it keeps) are read from disk, as Arrow."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from adapters.arrow_convert import check_nesting, frame_to_arrow
 from adapters.base import FileAdapter
+from adapters.predicates import RowFilter
 from adapters.projection import projection
 from adapters.registry import register_adapter
+from adapters.scan import scan
 from dataops.errors import AdapterError, Where, did_you_mean
 
 _MAGIC = (b"PAR1", b"PARE")  # plain and encrypted footers
@@ -25,14 +29,19 @@ class ParquetAdapter(FileAdapter):
     arrow_native = True
 
     def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pa.Table:
+        return self._read_rows(path, params, columns, None)
+
+    def _read_rows(self, path: Path, params: Any, columns: Sequence[str] | None, rows: RowFilter | None) -> pa.Table:
+        """The needed columns, row groups decoded in parallel and never concatenated; with `rows`,
+        only the rows its translatable conjuncts keep."""
         described = self._describe(path)
         if not _has_magic(path):
             raise AdapterError(
                 f"{described} is not a Parquet file (it lacks the PAR1 marker at both ends); "
                 "check the file, or pick the reader for its real format"
             )
-        parquet = pq.ParquetFile(path)
-        available = parquet.schema_arrow.names
+        dataset = ds.dataset(path, format="parquet")
+        available = dataset.schema.names
         requested = getattr(params, "columns", None)
         if requested is not None:  # the user's own list must exist; the pushdown hint need not
             missing = [name for name in requested if name not in available]
@@ -44,8 +53,10 @@ class ParquetAdapter(FileAdapter):
                 )
             available = list(dict.fromkeys(requested))
         selected = projection(available, columns)
-        check_nesting(parquet.schema_arrow)
-        return parquet.read(columns=available if selected is None else selected)
+        check_nesting(dataset.schema)
+        if len(set(dataset.schema.names)) != len(dataset.schema.names):  # names a filter cannot tell apart
+            rows = None
+        return scan(dataset, available if selected is None else selected, rows)
 
     def _write(self, table: pa.Table | pd.DataFrame, path: Path, params: Any) -> None:
         table = frame_to_arrow(table) if isinstance(table, pd.DataFrame) else table

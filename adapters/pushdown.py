@@ -1,11 +1,12 @@
-"""Projection pushdown: which columns any downstream node can ever need, per edge.
+"""Projection and predicate pushdown: which columns any downstream node can ever need, per edge,
+and which filter a source may apply while it reads.
 
 Walks the running job's graph from a node to the sinks. Each consumer's module says what it
 needs of its inputs given what its own consumers need (`ModuleSpec.input_needs`); sinks and
 undeclared modules need everything. The params come from the run's resolved config, so a
 launchpad or `--set` edit changes the projection with it. `DATAOPS_PROJECTION=off` turns the
-whole mechanism off (every node gets every column): the baseline for benchmarks and for the
-tests that prove outputs do not depend on it.
+whole mechanism off (every node gets every column, every source every row): the baseline for
+benchmarks and for the tests that prove outputs do not depend on it.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from typing import Any
 
 import dagster as dg
 
+from adapters.predicates import RowFilter
 from dataops.settings import get_settings
 from module_library.registry import MODULES
 from module_library.sdk import ModuleSpec, Needs, Wanted, required
 
 MODULE_TAG = "dataops/module"
+NODE_TAG = "dataops/node"
 
 
 class ProjectionPlan:
@@ -68,3 +71,34 @@ class ProjectionPlan:
             else:
                 self._outputs[op_name] = Wanted(wanted, must) if inputs else None
         return self._outputs[op_name]
+
+    def row_filter(self, op_name: str) -> RowFilter | None:
+        """The condition of the one node that reads `op_name`'s output, when that node keeps only
+        rows where it holds (`filter_rows`); None when several nodes read the output, or any other."""
+        if not self.enabled:
+            return None
+        consumers = [i for inputs in self.structure.output_to_downstream_inputs_for_node(op_name).values() for i in inputs]
+        if len(consumers) != 1:
+            return None
+        consumer = consumers[0].node_name
+        spec = self.module(consumer)
+        if spec is None or spec.row_filter is None:
+            return None
+        params = self.params(consumer, spec)
+        if params is None:
+            return None
+        node = self.job.graph.node_named(consumer).definition.tags.get(NODE_TAG, consumer)
+        return RowFilter(spec.row_filter(params), node)
+
+    def feeding_source(self, op_name: str) -> str | None:
+        """The source op whose only reader is `op_name` (which may then have been filtered while read)."""
+        upstream = [
+            output.node_name
+            for outputs in self.structure.input_to_upstream_outputs_for_node(op_name).values()
+            for output in outputs
+        ]
+        if len(upstream) != 1:
+            return None
+        spec = self.module(upstream[0])
+        return upstream[0] if spec is not None and spec.kind == "source" and self.row_filter(upstream[0]) else None
+

@@ -12,6 +12,7 @@ with external access off. The sandbox points it at a private folder of its own i
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -120,6 +121,12 @@ def check_expression(text: str, *, field: str) -> None:
 
 
 def referenced_columns(text: str) -> list[str]:
+    """The columns an expression reads (see `_referenced_columns`); parsed once per text."""
+    return list(_referenced_columns(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _referenced_columns(text: str) -> tuple[str, ...]:
     """The columns an expression reads, as DuckDB's parser finds them (for projection).
 
     Literals (`DATE '1994-01-01'`, `INTERVAL 3 MONTH`, strings), keywords (`CASE`, `EXTRACT(year
@@ -130,9 +137,9 @@ def referenced_columns(text: str) -> list[str]:
         try:
             tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [f"SELECT ({text})"]).fetchall()[0][0])
         except duckdb.Error:
-            return []
+            return ()
     if tree.get("error"):
-        return []
+        return ()
     names: list[str] = []
     pending: list[object] = [tree]
     while pending:
@@ -143,7 +150,7 @@ def referenced_columns(text: str) -> list[str]:
             pending.extend(reversed(list(node.values())))
         elif isinstance(node, list):
             pending.extend(reversed(node))
-    return list(dict.fromkeys(names))
+    return tuple(dict.fromkeys(names))
 
 
 def check_statement(text: str, *, field: str) -> None:

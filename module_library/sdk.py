@@ -127,6 +127,7 @@ class ModuleSpec:
     produces: Callable[[Any], Sequence[str]] | None = None
     needs: NeedsFn | None = None
     engine: Engine = "pandas"
+    row_filter: Callable[[Any], str] | None = None
 
     def input(self, name: str) -> Port | None:
         return next((p for p in self.inputs if p.name == name), None)
@@ -266,6 +267,7 @@ def module(
     needs: NeedsFn | None = None,
     description: str | None = None,
     engine: Engine = "pandas",
+    row_filter: Callable[[Any], str] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a function as a module.
 
@@ -285,6 +287,9 @@ def module(
         engine: "pandas" (default): the function takes and returns DataFrames; "arrow": it takes
             `pyarrow.Table`s (a list for a `many` port, None for an unconnected optional one) and
             returns a table, a mapping of port to table, or a `ModuleResult`.
+        row_filter: The module keeps only rows where this SQL condition (a function of the params)
+            holds, and applies it itself: a Parquet or Arrow source feeding only this module may
+            skip the rows it rules out while scanning (predicate pushdown).
     """
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -303,6 +308,7 @@ def module(
             produces=produces,
             needs=needs,
             engine=engine,
+            row_filter=row_filter,
         )
         register(spec)
         fn.module_spec = spec  # type: ignore[attr-defined]

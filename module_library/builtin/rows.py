@@ -25,6 +25,7 @@ class FilterRowsParams(ModuleParams):
     passthrough=True,
     reads=lambda p: referenced_columns(p.condition),
     engine="arrow",
+    row_filter=lambda p: p.condition,
 )
 def filter_rows(data: pa.Table, params: FilterRowsParams) -> pa.Table:
     """Keep the rows where a SQL condition is true."""

@@ -17,6 +17,7 @@ from dataops_defs.compiler import make_flowchart_job
 from dataops_defs.resources import make_resources
 from module_library.discovery import discover
 from module_library.registry import get_module
+from module_library.tables import keep
 from tests.conftest import PROJECT
 
 discover()
@@ -233,3 +234,47 @@ def test_each_side_of_a_join_is_projected_to_the_columns_it_has() -> None:
     assert projection(orders, needs["left"]) == ["o_orderkey", "o_orderdate"]
     assert projection(lineitem, needs["right"]) == ["l_orderkey", "l_extendedprice"]
     assert projection(lineitem[1:], needs["right"]) is None  # a missing key: everything, for the error's listing
+
+
+PUSHED = """
+name: pushed
+nodes:
+  - {id: lines, module: read_parquet, params: {path: lines.parquet}}
+  - {id: recent, module: filter_rows, params: {condition: "day >= DATE '2026-01-01' + INTERVAL 10 DAY AND lower(城市) <> 'x'"}}
+  - {id: save, module: write_parquet, params: {path: out/recent.parquet}}
+edges: [{from: lines, to: recent}, {from: recent, to: save}]
+"""
+
+
+def test_a_filter_reading_a_parquet_source_alone_is_applied_while_scanning(workspace: Path) -> None:
+    import datetime
+    import decimal
+
+    import pyarrow.parquet as pq
+
+    days = [datetime.date(2026, 1, 1) + datetime.timedelta(days=i % 40) for i in range(4000)]
+    table = pa.table(
+        {
+            "day": pa.array(days),
+            "price": pa.array([decimal.Decimal(i) / 100 for i in range(4000)], pa.decimal128(15, 2)),
+            "城市": pa.array(["北京", "X", "上海很长很长的名字超过十二字节"] * 1333 + ["北京"]).cast(pa.string_view()),
+        }
+    )
+    pq.write_table(table, workspace / "data" / "lines.parquet", row_group_size=500)
+    result = make_flowchart_job(parse_flowchart(PUSHED)).execute_in_process(resources=make_resources(get_settings()))
+    assert result.success
+    written = pq.read_table(workspace / "data" / "out" / "recent.parquet")
+    wanted = pa.compute.and_(
+        pa.compute.greater_equal(table["day"], pa.scalar(datetime.date(2026, 1, 11))),
+        pa.compute.not_equal(table["城市"].cast(pa.string()), "X"),
+    )
+    expected = keep(table, wanted)  # pyarrow cannot filter string views itself
+    assert written.schema == table.schema and written.equals(expected)
+    handled = {e.step_key: e.event_specific_data.metadata for e in result.all_events if e.event_type_value == "STEP_OUTPUT"}
+    assert handled["pushed__lines"]["filter pushed down"].value == (
+        f"{int(sum(d >= datetime.date(2026, 1, 11) for d in days)):,} of 4,000 rows read: node `recent` applied "
+        "`day >= DATE '2026-01-11'` while this file was scanned"
+    )
+    assert handled["pushed__recent"]["filter pushed down"].value.startswith("`day >= DATE '2026-01-11'` was applied while `lines`")
+    stored = {e.step_key: e.event_specific_data.metadata for e in result.all_events if e.event_type_value == "HANDLED_OUTPUT"}
+    assert stored["pushed__recent"]["dagster/row_count"].value == expected.num_rows

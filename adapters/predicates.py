@@ -1,0 +1,314 @@
+"""Predicate pushdown: the simple conjuncts of a SQL condition as a `pyarrow.dataset` filter.
+
+A `filter_rows` whose input is a Parquet or Arrow source read only by it lets the source apply
+what of its condition translates: row groups whose statistics rule the rows out are never
+decoded, and rows that fail are never materialised. The filter node still applies the whole
+condition in DuckDB afterwards, so a partial (or slightly wider) translation is always correct:
+the pushed filter only has to keep every row the condition keeps.
+
+The condition is parsed by DuckDB (`json_serialize_sql`), never evaluated against the file:
+DuckDB does not read it (external access stays off). Translated are the conjuncts of a top-level
+AND that compare a column with a constant (`=`, `<>`, `<`, `<=`, `>`, `>=`, `BETWEEN`, `IN`,
+`IS [NOT] NULL`); constants such as `DATE '1994-01-01' + INTERVAL 1 YEAR` or `0.06 - 0.01` are
+folded by DuckDB itself. A constant is used only when it converts exactly to the column's type;
+floating columns keep NaN (DuckDB orders NaN above every number); string views are compared as
+text. Anything else stays with the filter node.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import decimal
+import functools
+import json
+import operator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from module_library.expressions import sandbox
+
+COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "COMPARE_EQUAL": operator.eq,
+    "COMPARE_NOTEQUAL": operator.ne,
+    "COMPARE_LESSTHAN": operator.lt,
+    "COMPARE_LESSTHANOREQUALTO": operator.le,
+    "COMPARE_GREATERTHAN": operator.gt,
+    "COMPARE_GREATERTHANOREQUALTO": operator.ge,
+}
+SYMBOLS = {
+    "COMPARE_EQUAL": "=",
+    "COMPARE_NOTEQUAL": "<>",
+    "COMPARE_LESSTHAN": "<",
+    "COMPARE_LESSTHANOREQUALTO": "<=",
+    "COMPARE_GREATERTHAN": ">",
+    "COMPARE_GREATERTHANOREQUALTO": ">=",
+}
+MIRRORED = {
+    "COMPARE_LESSTHAN": "COMPARE_GREATERTHAN",
+    "COMPARE_LESSTHANOREQUALTO": "COMPARE_GREATERTHANOREQUALTO",
+    "COMPARE_GREATERTHAN": "COMPARE_LESSTHAN",
+    "COMPARE_GREATERTHANOREQUALTO": "COMPARE_LESSTHANOREQUALTO",
+    "COMPARE_EQUAL": "COMPARE_EQUAL",
+    "COMPARE_NOTEQUAL": "COMPARE_NOTEQUAL",
+}
+# Functions whose value changes from row to row: a "constant" calling one is not constant.
+VOLATILE = {"random", "uuid", "gen_random_uuid", "uuidv4", "uuidv7", "nextval", "currval", "setseed"}
+
+
+@dataclass
+class RowFilter:
+    """A filter node's condition offered to the source that feeds only it.
+
+    The adapter fills in what it applied (`applied`, the pyarrow expression's text) and how many
+    rows the source holds (`total`), for the source node's metadata.
+    """
+
+    condition: str
+    node: str
+    applied: str = ""
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """The translated conjuncts: one pyarrow expression, and its text for the UI."""
+
+    expression: ds.Expression
+    text: str
+
+
+def to_arrow_filter(condition: str, schema: pa.Schema) -> Pushed | None:
+    """The conjuncts of `condition` that translate against `schema`, ANDed; None if none does."""
+    return _translate(condition, schema)
+
+
+@functools.lru_cache(maxsize=64)
+def _translate(condition: str, schema: pa.Schema) -> Pushed | None:
+    tree = _parse(condition)
+    if tree is None:
+        return None
+    conjuncts = list(_conjuncts(tree))
+    constants = [c for conjunct in conjuncts for c in _constants_of(conjunct, schema)]
+    values = _fold(constants)
+    pushed = [found for conjunct in conjuncts if (found := _conjunct(conjunct, schema, values)) is not None]
+    if not pushed:
+        return None
+    expression = functools.reduce(operator.and_, [e for e, _ in pushed])
+    return Pushed(expression, " AND ".join(text for _, text in pushed))
+
+
+def _parse(condition: str) -> dict[str, Any] | None:
+    with sandbox({}) as con:
+        try:
+            tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [f"SELECT ({condition})"]).fetchall()[0][0])
+        except duckdb.Error:
+            return None
+    if tree.get("error") or len(tree.get("statements", [])) != 1:
+        return None
+    return tree["statements"][0]["node"]["select_list"][0]
+
+
+def _conjuncts(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    if node.get("class") == "CONJUNCTION" and node.get("type") == "CONJUNCTION_AND":
+        for child in node["children"]:
+            yield from _conjuncts(child)
+    else:
+        yield node
+
+
+def _column(node: dict[str, Any], schema: pa.Schema) -> str | None:
+    """The schema's column a bare column reference names (DuckDB matches names case-insensitively)."""
+    if node.get("class") != "COLUMN_REF" or len(node.get("column_names", [])) != 1:
+        return None
+    name = node["column_names"][0]
+    if schema.get_field_index(name) >= 0:
+        return name
+    matches = [n for n in schema.names if n.lower() == name.lower()]
+    return matches[0] if len(matches) == 1 and schema.get_field_index(matches[0]) >= 0 else None
+
+
+def _is_constant(node: Any) -> bool:
+    """No column, subquery, parameter or row-dependent function anywhere inside."""
+    if isinstance(node, dict):
+        kind = node.get("class")
+        if kind in ("COLUMN_REF", "SUBQUERY", "PARAMETER", "WINDOW", "STAR", "LAMBDA", "LAMBDA_REF"):
+            return False
+        if kind == "FUNCTION" and str(node.get("function_name", "")).lower() in VOLATILE:
+            return False
+        return all(_is_constant(value) for value in node.values())
+    if isinstance(node, list):
+        return all(_is_constant(item) for item in node)
+    return True
+
+
+def _operands(node: dict[str, Any], schema: pa.Schema) -> tuple[str, list[dict[str, Any]]] | None:
+    """The column and the constant operands of a translatable conjunct."""
+    kind, sort = node.get("class"), node.get("type")
+    if kind == "COMPARISON" and sort in COMPARISONS:
+        for column, other in ((node["left"], node["right"]), (node["right"], node["left"])):
+            name = _column(column, schema)
+            if name is not None and _is_constant(other):
+                return name, [other]
+    elif kind == "BETWEEN":
+        name = _column(node["input"], schema)
+        if name is not None and _is_constant(node["lower"]) and _is_constant(node["upper"]):
+            return name, [node["lower"], node["upper"]]
+    elif kind == "OPERATOR" and sort == "COMPARE_IN":
+        name = _column(node["children"][0], schema)
+        if name is not None and all(_is_constant(c) for c in node["children"][1:]):
+            return name, node["children"][1:]
+    elif kind == "OPERATOR" and sort in ("OPERATOR_IS_NULL", "OPERATOR_IS_NOT_NULL"):
+        name = _column(node["children"][0], schema)
+        if name is not None:
+            return name, []
+    return None
+
+
+def _constants_of(node: dict[str, Any], schema: pa.Schema) -> list[dict[str, Any]]:
+    found = _operands(node, schema)
+    return found[1] if found else []
+
+
+def _fold(constants: list[dict[str, Any]]) -> dict[int, pa.Scalar]:
+    """DuckDB's value of each constant expression, keyed by the node's identity."""
+    if not constants:
+        return {}
+    values: dict[int, pa.Scalar] = {}
+    with sandbox({}) as con:
+        template = json.loads(con.execute("SELECT json_serialize_sql('SELECT 1')").fetchall()[0][0])
+        for node in constants:  # one at a time: a constant DuckDB refuses leaves only its own conjunct
+            statement = copy.deepcopy(template)
+            statement["statements"][0]["node"]["select_list"] = [{**node, "alias": "value"}]
+            try:
+                sql = con.execute("SELECT json_deserialize_sql(?)", [json.dumps(statement)]).fetchall()[0][0]
+                values[id(node)] = con.sql(sql).to_arrow_table().column(0)[0]
+            except (duckdb.Error, pa.ArrowException, IndexError):
+                continue
+    return values
+
+
+def _conjunct(
+    node: dict[str, Any], schema: pa.Schema, values: dict[int, pa.Scalar]
+) -> tuple[ds.Expression, str] | None:
+    """One conjunct as a pyarrow expression and as SQL text with its constants folded."""
+    found = _operands(node, schema)
+    if found is None:
+        return None
+    name, operands = found
+    field_type = schema.field(name).type
+    target = _comparable(field_type)
+    if target is None:
+        return None
+    column = ds.field(name) if target == field_type else ds.field(name).cast(target)
+    shown = _identifier(name)
+    kind, sort = node["class"], node["type"]
+    if sort == "OPERATOR_IS_NULL":
+        return column.is_null(), f"{shown} IS NULL"
+    if sort == "OPERATOR_IS_NOT_NULL":
+        return column.is_valid(), f"{shown} IS NOT NULL"
+    literals = [_literal(values.get(id(o)), target) for o in operands]
+    if kind == "OPERATOR":  # IN: nulls in the list never match
+        if any(v is _UNKNOWN for v in literals):
+            return None
+        kept = [v for v in literals if v is not None]
+        expression = column.isin(pa.array([v.as_py() for v in kept], target))
+        text = f"{shown} IN ({', '.join(_sql(v) for v in kept)})"
+    elif any(v is None or v is _UNKNOWN for v in literals):
+        return None
+    elif kind == "BETWEEN":
+        expression = (column >= literals[0]) & (column <= literals[1])
+        text = f"{shown} BETWEEN {_sql(literals[0])} AND {_sql(literals[1])}"
+    else:
+        sort = sort if _column(node["left"], schema) == name else MIRRORED[sort]
+        expression = COMPARISONS[sort](column, literals[0])
+        text = f"{shown} {SYMBOLS[sort]} {_sql(literals[0])}"
+    if pa.types.is_floating(target):
+        expression = expression | column.is_nan()
+    return expression, text
+
+
+def _identifier(name: str) -> str:
+    return name if name.isidentifier() and name.isascii() else '"' + name.replace('"', '""') + '"'
+
+
+def _sql(value: pa.Scalar) -> str:
+    """A folded constant as SQL text."""
+    python = value.as_py()
+    if isinstance(python, str):
+        return "'" + python.replace("'", "''") + "'"
+    if isinstance(python, datetime.datetime):
+        return f"TIMESTAMP '{python.isoformat(sep=' ')}'"
+    if isinstance(python, datetime.date):
+        return f"DATE '{python.isoformat()}'"
+    return str(python).upper() if isinstance(python, bool) else str(python)
+
+
+def _comparable(kind: pa.DataType) -> pa.DataType | None:
+    """The type pyarrow compares a column as (views as text), or None for types not pushed."""
+    if pa.types.is_string_view(kind):
+        return pa.string()
+    if pa.types.is_binary_view(kind):
+        return None
+    if (
+        pa.types.is_integer(kind)
+        or pa.types.is_floating(kind)
+        or pa.types.is_decimal(kind)
+        or pa.types.is_boolean(kind)
+        or pa.types.is_date(kind)
+        or pa.types.is_timestamp(kind)
+        or pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+    ):
+        return kind
+    return None
+
+
+_UNKNOWN = object()  # a constant DuckDB could not fold
+
+
+def _literal(value: pa.Scalar | None, kind: pa.DataType) -> Any:
+    """`value` as a scalar of the column's type when it converts exactly; None for NULL; else _UNKNOWN."""
+    if value is None:
+        return _UNKNOWN
+    if not value.is_valid:
+        return None
+    python = value.as_py()
+    try:
+        if pa.types.is_decimal(kind):
+            if isinstance(python, bool) or not isinstance(python, (int, decimal.Decimal)):
+                return _UNKNOWN
+            exact = decimal.Decimal(python)
+            quantized = exact.quantize(decimal.Decimal(1).scaleb(-kind.scale))
+            if quantized != exact or len(quantized.as_tuple().digits) > kind.precision:
+                return _UNKNOWN
+            return pa.scalar(quantized, kind)
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+            if isinstance(python, bool) or not isinstance(python, (int, float, decimal.Decimal)):
+                return _UNKNOWN
+            number = float(python) if pa.types.is_floating(kind) or python != int(python) else int(python)
+            return pa.scalar(number)
+        if pa.types.is_date(kind):
+            if isinstance(python, datetime.datetime):
+                if python.tzinfo is not None or python.time() != datetime.time():
+                    return _UNKNOWN
+                python = python.date()
+            if isinstance(python, str):
+                python = datetime.date.fromisoformat(python)
+            return pa.scalar(python, kind) if isinstance(python, datetime.date) else _UNKNOWN
+        if pa.types.is_timestamp(kind):
+            if not pa.types.is_timestamp(value.type) or (value.type.tz is None) != (kind.tz is None):
+                return _UNKNOWN
+            return value.cast(kind)
+        if pa.types.is_boolean(kind):
+            return pa.scalar(python) if isinstance(python, bool) else _UNKNOWN
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            return pa.scalar(python, kind) if isinstance(python, str) else _UNKNOWN
+    except (ValueError, TypeError, ArithmeticError, pa.ArrowException):
+        return _UNKNOWN
+    return _UNKNOWN
