@@ -17,12 +17,6 @@ from bench.tpch.check import differences, reference
 from bench.tpch.data import generate
 from tests.support.cli import dataops
 
-ENGINE = "the data engine (issue 15)"
-KNOWN = {
-    3: f"{ENGINE}: join with left_on/right_on drops the right key, so `by: [l_orderkey]` finds no l_orderkey",
-    6: f"{ENGINE}: group_aggregate needs `by`; a grand total (no keys) fails validation with missing param 'by'",
-}
-
 
 @pytest.fixture(scope="session")
 def tpch(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -30,10 +24,7 @@ def tpch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate(0.01, tmp_path_factory.mktemp("tpch"))
 
 
-@pytest.mark.parametrize(
-    "query",
-    [pytest.param(q, marks=pytest.mark.xfail(strict=True, reason=KNOWN[q])) if q in KNOWN else q for q in QUERIES],
-)
+@pytest.mark.parametrize("query", QUERIES)
 def test_flowchart_answers_like_the_official_sql(
     query: int, tpch: Path, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
