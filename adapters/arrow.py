@@ -8,12 +8,15 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.feather as feather
 
 from adapters.arrow_convert import check_nesting, frame_to_arrow
 from adapters.base import FileAdapter
+from adapters.predicates import RowFilter
 from adapters.projection import projection
 from adapters.registry import register_adapter
+from adapters.scan import scan
 from dataops.errors import AdapterError
 
 _FILE, _FEATHER_V1, _STREAM = b"ARROW1", b"FEA1", b"\xff\xff\xff\xff"
@@ -46,6 +49,18 @@ class ArrowAdapter(FileAdapter):
         selected = projection(table.column_names, columns)
         check_nesting(table.schema)
         return table if selected is None else table.select(selected)
+
+    def _read_rows(self, path: Path, params: Any, columns: Sequence[str] | None, rows: RowFilter) -> pa.Table:
+        """An Arrow IPC file through the dataset scanner, with what of `rows` translates applied."""
+        with path.open("rb") as handle:
+            head = handle.read(8)
+        if not head.startswith(_FILE):  # Feather v1 and streams: read whole, the filter node filters
+            return self._read(path, params, columns)
+        dataset = ds.dataset(path, format="ipc")
+        check_nesting(dataset.schema)
+        names = dataset.schema.names
+        selected = projection(names, columns)
+        return scan(dataset, names if selected is None else selected, rows if len(set(names)) == len(names) else None)
 
     def _write(self, table: pa.Table | pd.DataFrame, path: Path, params: Any) -> None:
         table = frame_to_arrow(table) if isinstance(table, pd.DataFrame) else table

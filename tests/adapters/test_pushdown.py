@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import shutil
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
+import pyarrow.feather
+import pyarrow.parquet
 import pytest
 
 import adapters.csv as csv_adapter
@@ -247,11 +251,6 @@ edges: [{from: lines, to: recent}, {from: recent, to: save}]
 
 
 def test_a_filter_reading_a_parquet_source_alone_is_applied_while_scanning(workspace: Path) -> None:
-    import datetime
-    import decimal
-
-    import pyarrow.parquet as pq
-
     days = [datetime.date(2026, 1, 1) + datetime.timedelta(days=i % 40) for i in range(4000)]
     table = pa.table(
         {
@@ -260,10 +259,10 @@ def test_a_filter_reading_a_parquet_source_alone_is_applied_while_scanning(works
             "城市": pa.array(["北京", "X", "上海很长很长的名字超过十二字节"] * 1333 + ["北京"]).cast(pa.string_view()),
         }
     )
-    pq.write_table(table, workspace / "data" / "lines.parquet", row_group_size=500)
+    pa.parquet.write_table(table, workspace / "data" / "lines.parquet", row_group_size=500)
     result = make_flowchart_job(parse_flowchart(PUSHED)).execute_in_process(resources=make_resources(get_settings()))
     assert result.success
-    written = pq.read_table(workspace / "data" / "out" / "recent.parquet")
+    written = pa.parquet.read_table(workspace / "data" / "out" / "recent.parquet")
     wanted = pa.compute.and_(
         pa.compute.greater_equal(table["day"], pa.scalar(datetime.date(2026, 1, 11))),
         pa.compute.not_equal(table["城市"].cast(pa.string()), "X"),
@@ -278,3 +277,24 @@ def test_a_filter_reading_a_parquet_source_alone_is_applied_while_scanning(works
     assert handled["pushed__recent"]["filter pushed down"].value.startswith("`day >= DATE '2026-01-11'` was applied while `lines`")
     stored = {e.step_key: e.event_specific_data.metadata for e in result.all_events if e.event_type_value == "HANDLED_OUTPUT"}
     assert stored["pushed__recent"]["dagster/row_count"].value == expected.num_rows
+
+
+def test_a_filter_reading_an_arrow_file_alone_is_applied_while_scanning(workspace: Path) -> None:
+    table = pa.table({"n": pa.array(range(1000)), "名": pa.array([f"v{i}" for i in range(1000)]).cast(pa.string_view())})
+    pa.feather.write_feather(table, workspace / "data" / "n.arrow", chunksize=100)
+    flowchart = parse_flowchart(
+        """
+name: arrow_pushed
+nodes:
+  - {id: load, module: read_arrow, params: {path: n.arrow}}
+  - {id: big, module: filter_rows, params: {condition: "n >= 900 AND n % 2 = 0"}}
+  - {id: save, module: write_parquet, params: {path: out/big.parquet}}
+edges: [{from: load, to: big}, {from: big, to: save}]
+"""
+    )
+    result = make_flowchart_job(flowchart).execute_in_process(resources=make_resources(get_settings()))
+    assert result.success
+    written = pa.parquet.read_table(workspace / "data" / "out" / "big.parquet")
+    assert written.schema == table.schema and written["n"].to_pylist() == list(range(900, 1000, 2))
+    outputs = {e.step_key: e.event_specific_data.metadata for e in result.all_events if e.event_type_value == "STEP_OUTPUT"}
+    assert outputs["arrow_pushed__load"]["filter pushed down"].value.startswith("100 of 1,000 rows read")
