@@ -64,10 +64,12 @@ def test_ten_runs_at_once(workspace: Path, instance_db: str, tmp_path: Path) -> 
     assert [run.returncode for run in runs] == [0] * RUNS, [err for _, err in outcomes]
     run_ids = {k: out.splitlines()[0].split()[3] for k, (out, _) in enumerate(outcomes, start=1)}
 
-    # Each run handed its tables over in its own memory: no intermediate was stored, none shared.
+    # Each run handed its tables over in its own memory; what a busy machine checkpointed to disk
+    # (an output held past the checkpoint delay) lies in that run's own folder, never shared.
+    assert len(set(run_ids.values())) == RUNS
     storage = workspace / "storage"
-    assert not storage.exists() or not [p for p in storage.rglob("*") if p.is_file()]
-    assert len(run_ids) == RUNS
+    stored = [p.relative_to(storage) for p in storage.rglob("*") if p.is_file()] if storage.exists() else []
+    assert {p.parts[0] for p in stored} <= set(run_ids.values()), stored
 
     out = workspace / "data" / "out"
     assert [p.name for p in out.iterdir()] == ["shared.csv"]  # no temporary file left behind
