@@ -86,8 +86,9 @@ def test_branches_give_the_same_output_on_every_executor(
     expected = pd.read_csv(workspace / "data" / "out" / "in_process.csv")
     assert len(expected) == 80
     for executor in ("multiprocess", "celery"):
-        out = workspace / "data" / "out" / f"{executor}.csv"
-        assert out.read_bytes() == (workspace / "data" / "out" / "in_process.csv").read_bytes(), executor
+        # DuckDB aggregates floats on several threads: std may differ in the last bits between runs.
+        got = pd.read_csv(workspace / "data" / "out" / f"{executor}.csv")
+        pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12, obj=executor)
     with instance_at(env["DAGSTER_HOME"], instance_db) as instance:
         hosts = {
             entry.dagster_event.engine_event_data.metadata["Celery worker"].value
