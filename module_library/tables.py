@@ -9,6 +9,8 @@ data buffers as they are. No string is copied, and the output type is the input'
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -18,24 +20,28 @@ VIEW = pa.binary(16)
 
 def take(table: pa.Table, indices: pa.Array | pa.ChunkedArray) -> pa.Table:
     """The rows at `indices`, in that order."""
-    views = _views(table.schema)
-    if not views:
-        return table.take(indices)
-    chosen = table.drop_columns([table.field(i).name for i in views]).take(indices) if len(views) < table.num_columns else None
-    columns = {i: take_views(table.column(i), indices) for i in views}
-    return _assemble(table, chosen, columns)
+    return _select_rows(table, lambda t: t.take(indices), lambda c: take_views(c, indices))
 
 
 def keep(table: pa.Table, mask: pa.Array | pa.ChunkedArray) -> pa.Table:
     """The rows where `mask` is true (null counts as false); all of them is the table itself."""
     if mask.null_count == 0 and pc.all(mask).as_py() is not False:
         return table
+    return _select_rows(table, lambda t: t.filter(mask), lambda c: keep_views(c, mask))
+
+
+def _select_rows(
+    table: pa.Table,
+    rows: Callable[[pa.Table], pa.Table],
+    view_rows: Callable[[pa.ChunkedArray], pa.ChunkedArray],
+) -> pa.Table:
+    """`rows` over the columns pyarrow can select, `view_rows` over the string-view ones, reassembled."""
     views = _views(table.schema)
     if not views:
-        return table.filter(mask)
-    chosen = table.drop_columns([table.field(i).name for i in views]).filter(mask) if len(views) < table.num_columns else None
-    columns = {i: keep_views(table.column(i), mask) for i in views}
-    return _assemble(table, chosen, columns)
+        return rows(table)
+    others = table.drop_columns([table.field(i).name for i in views])
+    chosen = rows(others) if len(views) < table.num_columns else None
+    return _assemble(table, chosen, {i: view_rows(table.column(i)) for i in views})
 
 
 def keep_views(column: pa.ChunkedArray, mask: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
