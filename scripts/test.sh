@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install -q -e '.[test]'
 ruff check .
+lint-imports
+mypy
 python -m pytest "$@"
