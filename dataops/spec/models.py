@@ -88,6 +88,9 @@ class Watch(SpecModel):
 class Triggers(SpecModel):
     schedule: Schedule | None = Field(None, description="Run on a timetable.")
     watch: Watch | None = Field(None, description="Run once per new or changed file.")
+    after_upstream: bool = Field(
+        False, description="Run when a flowchart whose output this one reads has written it anew."
+    )
 
     @field_validator("schedule", mode="before")
     @classmethod
