@@ -11,13 +11,13 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.feather as feather
 
-from adapters.arrow_convert import check_nesting, frame_to_arrow
 from adapters.base import FileAdapter
 from adapters.predicates import RowFilter
 from adapters.projection import projection
 from adapters.registry import register_adapter
 from adapters.scan import scan
 from dataops.errors import AdapterError
+from module_library.arrow_convert import check_nesting, frame_to_arrow
 
 _FILE, _FEATHER_V1, _STREAM = b"ARROW1", b"FEA1", b"\xff\xff\xff\xff"
 

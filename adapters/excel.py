@@ -19,12 +19,12 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 
-from adapters.arrow_convert import normalise_dtypes
 from adapters.base import FileAdapter, reason
 from adapters.optional import require
 from adapters.projection import projection
 from adapters.registry import register_adapter
 from dataops.errors import AdapterError, Where, did_you_mean
+from module_library.arrow_convert import normalise_dtypes
 
 # An .xlsx is a ZIP of XML; the directory's uncompressed sizes are checked before parsing, so a
 # small file that inflates to gigabytes (a ZIP bomb) is refused instead of exhausting memory.

@@ -53,10 +53,10 @@ import pyarrow as pa
 from pydantic import PrivateAttr
 from upath import UPath
 
-from adapters.arrow_convert import frame_to_arrow
 from adapters.metadata import table_metadata
 from adapters.projection import projection
 from adapters.pushdown import ProjectionPlan
+from module_library.arrow_convert import frame_to_arrow
 
 # The job's own in-process executor, and the one `execute_in_process` substitutes for any executor.
 IN_PROCESS_EXECUTORS = (dg.in_process_executor.name, "execute_in_process_executor")

@@ -20,11 +20,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 
-from adapters.arrow_convert import MAX_NESTING, check_nesting, column_to_arrow
 from adapters.base import FileAdapter
 from adapters.projection import projection
 from adapters.registry import register_adapter
 from dataops.errors import AdapterError, Where
+from module_library.arrow_convert import MAX_NESTING, check_nesting, column_to_arrow
 
 LINES_EXTENSIONS = (".jsonl", ".ndjson")
 _LINES_HINT = "set lines: true for JSON Lines"

@@ -12,13 +12,13 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from adapters.arrow_convert import check_nesting, frame_to_arrow
 from adapters.base import FileAdapter
 from adapters.predicates import RowFilter
 from adapters.projection import projection
 from adapters.registry import register_adapter
 from adapters.scan import scan
 from dataops.errors import AdapterError, Where, did_you_mean
+from module_library.arrow_convert import check_nesting, frame_to_arrow
 
 _MAGIC = (b"PAR1", b"PARE")  # plain and encrypted footers
 

@@ -33,14 +33,16 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from adapters.arrow_convert import normalise_dtypes
 from adapters.base import Adapter, reason
 from adapters.optional import require
+from adapters.predicates import RowFilter
 from adapters.projection import projection
 from adapters.registry import register_adapter
 from adapters.sql_policy import query_problem
 from adapters.sql_url import SqlLocation, database_url, masked, scrub, sqlite_file
+from adapters.sql_where import ALIAS, derived_table, dialect_of, kinds, select_list, where
 from dataops.errors import AdapterError, Where, did_you_mean
+from module_library.arrow_convert import normalise_dtypes
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, Engine
@@ -87,6 +89,13 @@ class SqlAdapter(Adapter):
         return f"sql {what} on {masked(location.url)}"
 
     def _read(self, location: SqlLocation, params: Any, columns: Sequence[str] | None) -> pd.DataFrame:
+        return self._read_rows(location, params, columns, None)
+
+    def _read_rows(
+        self, location: SqlLocation, params: Any, columns: Sequence[str] | None, rows: RowFilter | None
+    ) -> pd.DataFrame:
+        """Only the needed columns and, with `rows`, only the rows its pushable conjuncts keep,
+        selected by the database (`adapters/sql_where.py`)."""
         sa = _sa()
         described = self._describe(location)
         field = "table" if location.table else "query"
@@ -96,12 +105,17 @@ class SqlAdapter(Adapter):
             if problem:
                 raise AdapterError(problem, Where(field="query"))
         statement, bound = (None, None) if location.query is None else _query(location.query, bound_values)
+        narrowed = False
         with self._connection(location, read_only=True) as connection:
             try:
                 if connection.dialect.name in _READ_ONLY:
                     connection.exec_driver_sql(_READ_ONLY[connection.dialect.name])
                 if location.table:
-                    statement, bound = _select_table(connection, location.table, columns, described), None
+                    statement, bound = _select_table(connection, location.table, columns, described, rows), None
+                elif columns is not None or rows is not None:
+                    statement, bound, narrowed = _select_query(
+                        connection, location.query or "", bound_values, columns, rows
+                    )
                 frame = pd.read_sql(statement, connection, params=bound, dtype_backend="numpy_nullable")
             except sa.exc.ResourceClosedError as exc:
                 raise AdapterError(
@@ -113,9 +127,8 @@ class SqlAdapter(Adapter):
                     f"{described} failed: {_driver_message(exc, location.url)}", Where(field=field)
                 ) from exc
         frame = normalise_dtypes(frame)
-        if location.table or columns is None:
-            return frame
-        return frame[projection(list(frame.columns), columns)]
+        selected = None if location.table or narrowed else projection(list(frame.columns), columns)
+        return frame if selected is None else frame[selected]
 
     def _write(self, frame: pd.DataFrame, location: SqlLocation, params: Any) -> None:
         sa = _sa()
@@ -224,7 +237,9 @@ def _transactional_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def _select_table(connection: Connection, table: str, columns: Sequence[str] | None, described: str) -> Executable:
+def _select_table(
+    connection: Connection, table: str, columns: Sequence[str] | None, described: str, rows: RowFilter | None
+) -> Executable:
     sa = _sa()
     schema, name = split_table(table)
     try:
@@ -239,7 +254,48 @@ def _select_table(connection: Connection, table: str, columns: Sequence[str] | N
         ) from exc
     selected = projection([column.name for column in reflected.columns], columns)
     # no needed column at all still reads every row (a count downstream needs them)
-    return sa.select(*(reflected.c[c] for c in selected)) if selected else sa.select(reflected)
+    statement = sa.select(*(reflected.c[c] for c in selected)) if selected else sa.select(reflected)
+    dialect = dialect_of(connection.dialect.name)
+    if rows is None or dialect is None:
+        return statement
+    condition, values, rows.applied = where(rows.condition, _kinds(connection, sa.select(reflected), {}), dialect)
+    return statement.where(sa.text(condition).bindparams(**values)) if condition else statement
+
+
+def _select_query(
+    connection: Connection, query: str, params: dict[str, Any], columns: Sequence[str] | None, rows: RowFilter | None
+) -> tuple[Executable, dict[str, Any], bool]:
+    """`SELECT <needed columns> FROM (<query>) WHERE <pushed conjuncts>`, its bound values, and
+    whether it was narrowed (not when the dialect is unknown, the query has a top-level ORDER BY or
+    repeats a column name, or a needed column is missing)."""
+    dialect = dialect_of(connection.dialect.name)
+    body = derived_table(query, dialect) if dialect else None
+    if dialect is None or body is None:
+        return _query(query, params)[0], params, False
+    derived = f"({body}\n) AS {ALIAS}"
+    kinds = _kinds(connection, _query(f"SELECT * FROM {derived} WHERE 1=0", params)[0], params)
+    names = list(kinds)
+    if len(set(names)) != len(names):
+        return _query(query, params)[0], params, False
+    selected = projection(names, columns) or names
+    condition, values, shown = where(rows.condition, kinds, dialect) if rows is not None else ("", {}, "")
+    if rows is not None:
+        rows.applied = shown
+    text = f"SELECT {select_list(selected, dialect)} FROM {derived}" + (f" WHERE {condition}" if condition else "")
+    bound = {**params, **values}
+    return _expanding(_sa().text(text), params), bound, True
+
+
+def _kinds(connection: Connection, statement: Executable, params: dict[str, Any]) -> dict[str, str | None]:
+    """The result columns of `statement` and their kinds, from a run that fetches no row."""
+    sa = _sa()
+    if isinstance(statement, sa.Select):
+        statement = statement.where(sa.false())
+    result = connection.execute(statement, params)
+    try:
+        return kinds(result.cursor.description or (), connection.dialect.driver)
+    finally:
+        result.close()
 
 
 def _query(query: str, params: dict[str, Any]) -> tuple[Executable, dict[str, Any]]:
@@ -259,8 +315,13 @@ def _query(query: str, params: dict[str, Any]) -> tuple[Executable, dict[str, An
         raise AdapterError(
             f"params '{unused[0]}' is not used by the query (its placeholders: {used})", Where(field="params")
         )
-    lists = [sa.bindparam(name, expanding=True) for name, value in params.items() if isinstance(value, list)]
-    return (statement.bindparams(*lists) if lists else statement), params
+    return _expanding(statement, params), params
+
+
+def _expanding(statement: Any, params: dict[str, Any]) -> Any:
+    """`statement` with list values expanded for `IN :name`."""
+    lists = [_sa().bindparam(name, expanding=True) for name, value in params.items() if isinstance(value, list)]
+    return statement.bindparams(*lists) if lists else statement
 
 
 def _swap_needed(connection: Connection, exists: bool, if_exists: str) -> bool:
@@ -294,7 +355,6 @@ def _swap_in(connection: Connection, frame: pd.DataFrame, schema: str | None, na
     if replace:
         with connection.begin():
             connection.execute(sa.text(f"DROP TABLE {quoted(retired)}"))
-
 
 
 def _drop_stale_staging(connection: Connection, schema: str | None, quoted: Any) -> None:

@@ -13,12 +13,12 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from adapters.arrow_convert import frame_to_arrow, normalise_dtypes
 from adapters.csv import CsvAdapter
 from adapters.projection import projection
 from adapters.registry import register_adapter
 from adapters.text_sniff import detect_encoding, read_sample
 from dataops.errors import AdapterError
+from module_library.arrow_convert import frame_to_arrow, normalise_dtypes
 
 
 class TextAdapter(CsvAdapter):

@@ -17,9 +17,9 @@ import pyarrow as pa
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
-from adapters.arrow_convert import arrow_to_pandas
 from bench.common import WORK, alternate, clock, median, sales_table
 from bench.report import Section, bar_chart
+from module_library.arrow_convert import arrow_to_pandas
 
 PICKLE_PROTOCOL = 4  # what Dagster's default (pickling) IO manager writes with
 TWO_COLUMNS = ["city", "price"]

@@ -22,10 +22,10 @@ import pandas as pd
 import pyarrow as pa
 from upath import UPath
 
-from adapters.arrow_convert import arrow_to_pandas
 from adapters.io_manager import read_table, write_table
 from bench.common import ROOT, alternate, clock, median, python, sales_table
 from bench.report import Section, Target, bar_chart
+from module_library.arrow_convert import arrow_to_pandas
 
 TARGET = 20.0
 

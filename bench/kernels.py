@@ -16,15 +16,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from adapters.arrow_convert import arrow_to_pandas
 from bench.common import alternate, clock, median, python, run_process, sales_csv, sales_table
 from bench.report import Section, bar_chart
+from module_library.arrow_convert import arrow_to_pandas
 
 COLUMNS = ["order_id", "city", "category", "price", "qty", "discount"]
 READ = """
 import json, sys, time
 import pyarrow as pa, pyarrow.csv as pacsv
-from adapters.arrow_convert import arrow_to_pandas
+from module_library.arrow_convert import arrow_to_pandas
 path, reader, block = sys.argv[1], sys.argv[2], int(sys.argv[3])
 columns = sys.argv[4].split(",")
 started = time.perf_counter()

@@ -16,7 +16,7 @@ function: their data path is a format adapter, chosen by `format` or by the file
 
 Arrow tables are what flows between steps. A module's `engine` says what its function takes:
 `"pandas"` (the default, the simplest to write) receives DataFrames, converted at its boundary
-with Arrow-backed dtypes where numpy would need Python objects (`adapters.arrow_convert`);
+with Arrow-backed dtypes where numpy would need Python objects (`module_library.arrow_convert`);
 `"arrow"` receives `pyarrow.Table`s as they are. Either way `ModuleSpec.run` returns Arrow.
 """
 
@@ -32,8 +32,8 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
-from adapters.arrow_convert import arrow_to_pandas, frame_to_arrow
 from dataops.errors import ModuleError, Where
+from module_library.arrow_convert import arrow_to_pandas, frame_to_arrow
 from module_library.checks import is_mixed
 from module_library.registry import register
 

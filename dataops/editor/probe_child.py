@@ -13,9 +13,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from adapters.arrow_convert import arrow_to_pandas
 from adapters.registry import adapter_for
 from dataops.errors import DataOpsError
+from module_library.arrow_convert import arrow_to_pandas
 from module_library.discovery import discover
 from module_library.registry import MODULES, get_module
 from module_library.sdk import ModuleSpec

@@ -15,7 +15,6 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel
 
-from adapters.arrow_convert import arrow_to_pandas, frame_to_arrow
 from adapters.metadata import table_metadata
 from adapters.predicates import to_arrow_filter
 from adapters.pushdown import MODULE_TAG, NODE_TAG, ProjectionPlan
@@ -26,6 +25,7 @@ from dataops.settings import get_settings
 from dataops.spec import ValidFlowchart
 from dataops.spec.loader import validate_params
 from dataops_defs.compiler.config_schema import config_schema
+from module_library.arrow_convert import arrow_to_pandas, frame_to_arrow
 from module_library.sdk import ModuleSpec, Port
 
 FLOWCHART_TAG = "dataops/flowchart"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import Field
 
-from adapters.arrow_convert import arrow_to_pandas
 from dataops.errors import ModuleError, Where
+from module_library.arrow_convert import arrow_to_pandas
 from module_library.expressions import run_query
 from module_library.fields import SqlQuery
 from module_library.sdk import ModuleParams, module, optional

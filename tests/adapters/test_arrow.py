@@ -9,9 +9,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from adapters.arrow_convert import arrow_to_pandas
 from adapters.registry import adapter_for
 from dataops.errors import AdapterError, Where
+from module_library.arrow_convert import arrow_to_pandas
 from module_library.builtin.sources import ReadArrowParams, ReadFileParams
 
 WHERE = Where("flow", "node")

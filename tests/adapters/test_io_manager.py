@@ -13,13 +13,13 @@ import pytest
 from upath import UPath
 
 from adapters import io_manager
-from adapters.arrow_convert import arrow_to_pandas
 from adapters.io_manager import ArrowIOManager
 from dataops.settings import get_settings
 from dataops.spec import parse_flowchart
 from dataops_defs.compiler import make_flowchart_job
 from dataops_defs.resources import make_resources
 from module_library import ModuleParams, module, registry
+from module_library.arrow_convert import arrow_to_pandas
 from module_library.discovery import discover
 
 discover()

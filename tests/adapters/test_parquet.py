@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from adapters.arrow_convert import arrow_to_pandas
 from adapters.registry import adapter_for
 from dataops.errors import AdapterError, Where
+from module_library.arrow_convert import arrow_to_pandas
 from module_library.builtin.sources import ReadFileParams, ReadParquetParams, WriteParquetParams
 
 WHERE = Where("flow", "node")

@@ -8,9 +8,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from adapters.arrow_convert import arrow_to_pandas
 from dataops.errors import FlowchartError
 from dataops.spec import parse_flowchart
+from module_library.arrow_convert import arrow_to_pandas
 from module_library.discovery import discover
 from module_library.registry import get_module
 
