@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import dagster as dg
 
+from dataops.flowcharts import FlowchartSource
 from dataops.settings import get_settings
 from dataops_defs.automation import make_notify_sensors, make_schedule, make_watch_sensor
 from dataops_defs.compiler import compile_all
@@ -12,11 +15,16 @@ from dataops_defs.snapshot import current_sources
 from module_library.discovery import discover
 
 
-def build_definitions() -> dg.Definitions:
+def build_definitions(sources: Sequence[FlowchartSource] | None = None) -> dg.Definitions:
+    """Everything the flowcharts define: the public entry point (the code location, `dg` components).
+
+    Args:
+        sources: The flowchart texts to compile; by default the flowcharts folder's (pinned for runs).
+    """
     settings = get_settings()
     problems = discover(settings.plugins)
     hint = "\n".join(f"plugin problem: {p}" for p in problems)
-    compiled = compile_all(current_sources(settings.flowcharts), hint=hint)
+    compiled = compile_all(current_sources(settings.flowcharts) if sources is None else sources, hint=hint)
     valid = [c for c in compiled if c.flowchart is not None]
     jobs = {c.job.name: c.job for c in compiled}
     triggers = [(c.flowchart, c.job) for c in valid if c.flowchart.spec.triggers]
