@@ -13,9 +13,13 @@ import traceback
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dataops.errors import DataOpsError
 from module_library import registry
+
+if TYPE_CHECKING:
+    from module_library.sdk import ModuleSpec
 
 ENTRY_POINT_GROUP = "dataops.modules"
 _PLUGIN_PACKAGE = "dataops_plugins"
@@ -33,15 +37,25 @@ class PluginProblem:
 
 
 _problems: list[PluginProblem] = []
-_plugin_modules: dict[Path, set[str]] = {}
+_plugin_modules: dict[Path, set[str]] = {}  # the modules each loaded plugin file registered
 
 
 def discover(plugins: Path | None = None) -> list[PluginProblem]:
-    """Load every module source once more; returns the problems found (also kept for hints)."""
-    importlib.import_module("module_library.builtin")
-    problems = _load_entry_points()
-    if plugins is not None:
-        problems += _load_plugin_folder(plugins)
+    """Load every module source once more; returns the problems found (also kept for hints).
+
+    A new registry is built (the built-ins and installed packages, imported once per process,
+    carry over; with `plugins`, its files are executed afresh and files gone are forgotten) and
+    replaces the current one whole: lookups meanwhile see the previous registry, never a mix.
+    """
+    reloaded = set().union(*_plugin_modules.values()) if plugins is not None else set()
+    loaded: dict[Path, set[str]] = {} if plugins is not None else dict(_plugin_modules)
+    with registry.rebuilding(keep=lambda spec: spec.name not in reloaded) as building:
+        importlib.import_module("module_library.builtin")
+        problems = _load_entry_points()
+        if plugins is not None:
+            problems += _load_plugin_folder(plugins, building, loaded)
+    _plugin_modules.clear()
+    _plugin_modules.update(loaded)
     _problems[:] = problems
     return problems
 
@@ -61,35 +75,37 @@ def _load_entry_points() -> list[PluginProblem]:
     return found
 
 
-def _load_plugin_folder(folder: Path) -> list[PluginProblem]:
+def _load_plugin_folder(
+    folder: Path, building: dict[str, ModuleSpec], loaded: dict[Path, set[str]]
+) -> list[PluginProblem]:
     files = sorted(p.resolve() for p in folder.glob("*.py") if not p.name.startswith("_")) if folder.is_dir() else []
     for gone in set(_plugin_modules) - set(files):
-        _forget(gone)
-    return [problem for file in files if (problem := _load_plugin_file(file)) is not None]
+        sys.modules.pop(_module_name(gone), None)
+    return [problem for file in files if (problem := _load_plugin_file(file, building, loaded)) is not None]
 
 
-def _forget(file: Path) -> None:
-    for name in _plugin_modules.pop(file, set()):
-        registry.unregister(name)
-    sys.modules.pop(f"{_PLUGIN_PACKAGE}.{file.stem}", None)
+def _module_name(file: Path) -> str:
+    return f"{_PLUGIN_PACKAGE}.{file.stem}"
 
 
-def _load_plugin_file(file: Path) -> PluginProblem | None:
-    _forget(file)
-    before = set(registry.MODULES)
-    module_name = f"{_PLUGIN_PACKAGE}.{file.stem}"
+def _load_plugin_file(
+    file: Path, building: dict[str, ModuleSpec], loaded: dict[Path, set[str]]
+) -> PluginProblem | None:
+    before = set(building)
+    module_name = _module_name(file)
+    sys.modules.pop(module_name, None)
     spec = importlib.util.spec_from_file_location(module_name, file)
     assert spec is not None and spec.loader is not None
-    loaded = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = loaded
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(loaded)
+        spec.loader.exec_module(module)
     except Exception as exc:  # report with file and line, keep the code location up
         sys.modules.pop(module_name, None)
-        for name in set(registry.MODULES) - before:
-            registry.unregister(name)
+        for name in set(building) - before:
+            del building[name]
         return PluginProblem(str(file), _describe(exc, file))
-    _plugin_modules[file] = set(registry.MODULES) - before
+    loaded[file] = set(building) - before
     return None
 
 
