@@ -36,21 +36,62 @@ def is_mixed(series: pd.Series) -> bool:
     return False
 
 
-def require_numeric(frame: pd.DataFrame, columns: Iterable[str], *, field: str) -> None:
+def require_numeric(frame: pd.DataFrame | pa.Table, columns: Iterable[str], *, field: str) -> None:
     """Raise naming the first listed column that does not hold numbers."""
     for column in columns:
-        if not is_number(frame[column]):
+        if not (is_number_type(frame[column].type) if isinstance(frame, pa.Table) else is_number(frame[column])):
             raise ModuleError(
-                f"column '{column}' holds {frame[column].dtype} values, not numbers; cast_types it to float first",
+                f"column '{column}' holds {_dtype(frame, column)} values, not numbers; cast_types it to float first",
                 Where(field=field),
             )
 
 
-def require_text(frame: pd.DataFrame, columns: Iterable[str], *, field: str) -> None:
+def require_text(frame: pd.DataFrame | pa.Table, columns: Iterable[str], *, field: str) -> None:
     """Raise naming the first listed column that holds anything but text (all-null columns pass)."""
     for column in columns:
-        if pd.api.types.infer_dtype(frame[column], skipna=True) not in ("string", "empty"):
+        if isinstance(frame, pa.Table):
+            kind = frame[column].type
+            text = is_text_type(kind) or pa.types.is_null(kind)
+        else:
+            text = pd.api.types.infer_dtype(frame[column], skipna=True) in ("string", "empty")
+        if not text:
             raise ModuleError(
-                f"column '{column}' holds {frame[column].dtype} values, not text; cast_types it to str first",
+                f"column '{column}' holds {_dtype(frame, column)} values, not text; cast_types it to str first",
                 Where(field=field),
             )
+
+
+def is_number_type(kind: pa.DataType) -> bool:
+    """An Arrow type of numbers (integers, floats, decimals; not booleans)."""
+    return pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
+
+
+def is_text_type(kind: pa.DataType) -> bool:
+    """An Arrow type of text: string, large string, string view, or a dictionary of one of them."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+
+
+_NULLABLE_NAMES = {"bool": "boolean", **{f"{s}int{n}": f"{s.upper()}Int{n}" for s in ("", "u") for n in (8, 16, 32, 64)}}
+
+
+def dtype_name(column: pa.ChunkedArray | pa.Array) -> str:
+    """A column's type as users of either engine read it in messages: the dtype a pandas module
+    sees (str, Int64 with nulls, float64, datetime64[us, UTC]), else the Arrow type."""
+    kind = column.type
+    if is_text_type(kind) and not pa.types.is_dictionary(kind):
+        return "str"
+    if pa.types.is_dictionary(kind):
+        return "category"
+    if column.null_count and str(kind) in _NULLABLE_NAMES:
+        return _NULLABLE_NAMES[str(kind)]
+    if pa.types.is_floating(kind) or pa.types.is_integer(kind) or pa.types.is_boolean(kind):
+        return str(kind.to_pandas_dtype().__name__)
+    if pa.types.is_timestamp(kind):
+        return f"datetime64[{kind.unit}{', ' + kind.tz if kind.tz else ''}]"
+    return f"{kind}[pyarrow]"
+
+
+def _dtype(frame: pd.DataFrame | pa.Table, column: str) -> str:
+    return dtype_name(frame[column]) if isinstance(frame, pa.Table) else str(frame[column].dtype)

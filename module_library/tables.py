@@ -9,6 +9,7 @@ data buffers as they are. No string is copied, and the output type is the input'
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import numpy as np
@@ -28,6 +29,35 @@ def keep(table: pa.Table, mask: pa.Array | pa.ChunkedArray) -> pa.Table:
     if mask.null_count == 0 and pc.all(mask).as_py() is not False:
         return table
     return _select_rows(table, lambda t: t.filter(mask), lambda c: keep_views(c, mask))
+
+
+def with_column(table: pa.Table, name: str, values: pa.Array | pa.ChunkedArray, *, pandas_dtype: str | None = None) -> pa.Table:
+    """`table` with column `name` replaced in place, or appended; the other columns are untouched.
+
+    A replaced column of another type loses its entry in pandas' schema metadata (which would make
+    a pandas module downstream read it as its old dtype); `pandas_dtype` (e.g. "Int64") records the
+    dtype a pandas module gets for it instead.
+    """
+    if name in table.column_names:
+        index = table.column_names.index(name)
+        changed = table.field(index).type != values.type
+        table = table.set_column(index, pa.field(name, values.type), values)
+    else:
+        changed = True
+        table = table.append_column(pa.field(name, values.type), values)
+    return _with_pandas_dtype(table, name, pandas_dtype) if changed or pandas_dtype else table
+
+
+def _with_pandas_dtype(table: pa.Table, name: str, dtype: str | None) -> pa.Table:
+    metadata = table.schema.metadata or {}
+    if b"pandas" not in metadata:
+        return table
+    pandas = json.loads(metadata[b"pandas"])
+    columns = [c for c in pandas.get("columns", []) if c.get("field_name", c.get("name")) != name]
+    if dtype is not None:
+        columns.append({"name": name, "field_name": name, "pandas_type": dtype, "numpy_type": dtype, "metadata": None})
+    pandas["columns"] = columns
+    return table.replace_schema_metadata({**metadata, b"pandas": json.dumps(pandas).encode()})
 
 
 def _select_rows(

@@ -1,17 +1,20 @@
-"""Combine modules: join two tables (DuckDB), stack many (Arrow)."""
+"""Combine modules: join two tables (DuckDB finds the row pairs, Arrow takes the rows), stack many (Arrow)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from dataops.errors import ModuleError, Where
 from module_library.builtin.aggregate import with_row_numbers
 from module_library.checks import require_columns
-from module_library.expressions import quote, restore_types, run_query
+from module_library.expressions import quote, run_query
 from module_library.sdk import ModuleParams, Needs, NoParams, Wanted, many, module
+from module_library.tables import take
 
 How = Literal["inner", "left", "right", "outer", "semi", "anti", "cross"]
 SQL_JOIN = {"inner": "INNER JOIN", "left": "LEFT JOIN", "right": "RIGHT JOIN", "outer": "FULL OUTER JOIN"}
@@ -72,44 +75,76 @@ def join(left: pa.Table, right: pa.Table, params: JoinParams) -> pa.Table:
     require_columns(left, left_keys, field="on" if params.on else "left_on")
     require_columns(right, right_keys, field="on" if params.on else "right_on")
     _check_key_kinds(left, right, params)
-    pairs = list(zip(left_keys, right_keys, strict=True))
-    condition = " AND ".join(f"l.{quote(a)} = r.{quote(b)}" for a, b in pairs)
-    order = "ORDER BY l.__row NULLS LAST, r.__row NULLS LAST"
     if params.how in ("semi", "anti"):
-        exists = "EXISTS" if params.how == "semi" else "NOT EXISTS"
-        columns = ", ".join(f"l.{quote(c)}" for c in left.column_names)
-        sql = f"SELECT {columns} FROM l WHERE {exists} (SELECT 1 FROM r WHERE {condition}) ORDER BY l.__row"
-        types = {f.name: f.type for f in left.schema}
-    else:
-        select, types = _output_columns(left, right, params)
-        source = "l CROSS JOIN r" if params.how == "cross" else f"l {SQL_JOIN[params.how]} r ON {condition}"
-        sql = f"SELECT {', '.join(select)} FROM {source} {order}"
-    tables = {"l": with_row_numbers(left), "r": with_row_numbers(right)}
-    result = run_query(tables, sql, field="how", columns=left.column_names + right.column_names)
-    return restore_types(result, types)
+        return take(left, _matching_rows(left, right, params))
+    left_rows, right_rows = _row_pairs(left, right, params)
+    return _assemble(take(left, left_rows), take(right, right_rows), params)
 
 
-def _output_columns(left: pa.Table, right: pa.Table, params: JoinParams) -> tuple[list[str], dict[str, pa.DataType]]:
-    """The select list: left columns, then right ones; shared keys once; clashing names suffixed."""
+def _row_pairs(left: pa.Table, right: pa.Table, params: JoinParams) -> tuple[pa.Array, pa.Array]:
+    """The (left row, right row) positions of the output rows, in the left's order, then the right's
+    (a row without a partner has a null position). DuckDB sees only the keys and the positions."""
+    if params.how == "cross":
+        left_rows = np.repeat(np.arange(left.num_rows, dtype=np.int64), right.num_rows)
+        right_rows = np.tile(np.arange(right.num_rows, dtype=np.int64), left.num_rows)
+        return pa.array(left_rows), pa.array(right_rows)
+    sql = (
+        f"SELECT l.__row AS l, r.__row AS r FROM l {SQL_JOIN[params.how]} r ON {_condition(params)} "
+        "ORDER BY l NULLS LAST, r NULLS LAST"
+    )
+    pairs = run_query(_key_tables(left, right, params), sql, field="how", columns=left.column_names + right.column_names)
+    return pairs.column("l").combine_chunks(), pairs.column("r").combine_chunks()
+
+
+def _matching_rows(left: pa.Table, right: pa.Table, params: JoinParams) -> pa.Array:
+    """The positions of the left rows with (semi) or without (anti) a partner, in order."""
+    exists = "EXISTS" if params.how == "semi" else "NOT EXISTS"
+    sql = f"SELECT l.__row FROM l WHERE {exists} (SELECT 1 FROM r WHERE {_condition(params)}) ORDER BY 1"
+    rows = run_query(_key_tables(left, right, params), sql, field="how", columns=left.column_names + right.column_names)
+    return rows.column(0).combine_chunks()
+
+
+def _condition(params: JoinParams) -> str:
+    return " AND ".join(f"l.{quote(a)} = r.{quote(b)}" for a, b in zip(*params.keys, strict=True))
+
+
+def _key_tables(left: pa.Table, right: pa.Table, params: JoinParams) -> dict[str, pa.Table]:
+    left_keys, right_keys = params.keys
+    return {
+        "l": with_row_numbers(left.select(list(dict.fromkeys(left_keys)))),
+        "r": with_row_numbers(right.select(list(dict.fromkeys(right_keys)))),
+    }
+
+
+def _assemble(left: pa.Table, right: pa.Table, params: JoinParams) -> pa.Table:
+    """Left columns, then right ones; keys shared by name once (either side's value for right and
+    outer joins); other clashing names suffixed _left/_right. Every column keeps its type."""
     left_keys, right_keys = params.keys
     shared = {b for a, b in zip(left_keys, right_keys, strict=True) if a == b}
-    coalesce = params.how in ("right", "outer")
-    select, types = [], {}
     right_rest = [c for c in right.column_names if c not in shared]
-    for field in left.schema:
-        name = field.name
-        if name in shared:
-            expression = f"COALESCE(l.{quote(name)}, r.{quote(name)})" if coalesce else f"l.{quote(name)}"
-        else:
-            expression = f"l.{quote(name)}"
-            name = f"{name}_left" if name in right_rest and name not in left_keys else name
-        select.append(f"{expression} AS {quote(name)}")
-        types[name] = field.type
+    names, columns = [], []
+    for name in left.column_names:
+        column = left.column(name)
+        if name in shared and params.how in ("right", "outer"):
+            column = _either(column, right.column(name))
+        elif name not in shared and name in right_rest and name not in left_keys:
+            name = f"{name}_left"
+        names.append(name)
+        columns.append(column)
     for name in right_rest:
-        output = f"{name}_right" if name in left.column_names else name
-        select.append(f"r.{quote(name)} AS {quote(output)}")
-        types[output] = right.schema.field(name).type
-    return select, types
+        names.append(f"{name}_right" if name in left.column_names else name)
+        columns.append(right.column(name))
+    return pa.Table.from_arrays(columns, names=names)
+
+
+def _either(first: pa.ChunkedArray, second: pa.ChunkedArray) -> pa.ChunkedArray:
+    """`first`'s value where it has one, else `second`'s, in the type both fit."""
+    kind = pa.unify_schemas(
+        [pa.schema([("k", first.type)]), pa.schema([("k", second.type)])], promote_options="permissive"
+    ).field("k").type
+    plain = pa.large_string() if pa.types.is_string_view(kind) else kind  # coalesce has no view kernel
+    either = pc.coalesce(first.cast(plain), second.cast(plain))
+    return either.cast(kind) if either.type != kind else either
 
 
 def _check_key_kinds(left: pa.Table, right: pa.Table, params: JoinParams) -> None:
