@@ -57,6 +57,7 @@ MIRRORED = {
     "COMPARE_EQUAL": "COMPARE_EQUAL",
     "COMPARE_NOTEQUAL": "COMPARE_NOTEQUAL",
 }
+_BY_SYMBOL = {symbol: sort for sort, symbol in SYMBOLS.items()}
 # Functions whose value changes from row to row: a "constant" calling one is not constant.
 VOLATILE = {"random", "uuid", "gen_random_uuid", "uuidv4", "uuidv7", "nextval", "currval", "setseed"}
 
@@ -83,6 +84,17 @@ class Pushed:
     text: str
 
 
+@dataclass(frozen=True)
+class Conjunct:
+    """One translatable conjunct, the column on the left: `test` is one of `=`, `<>`, `<`, `<=`,
+    `>`, `>=`, `BETWEEN`, `IN`, `IS NULL`, `IS NOT NULL`; `values` are DuckDB's folded constants
+    (None where DuckDB could not fold one). Sources turn it into their own filter language."""
+
+    column: str
+    test: str
+    values: tuple[pa.Scalar | None, ...]
+
+
 def to_arrow_filter(condition: str, schema: pa.Schema) -> Pushed | None:
     """The conjuncts of `condition` that translate against `schema`, ANDed; None if none does."""
     return _translate(condition, schema)
@@ -90,17 +102,46 @@ def to_arrow_filter(condition: str, schema: pa.Schema) -> Pushed | None:
 
 @functools.lru_cache(maxsize=64)
 def _translate(condition: str, schema: pa.Schema) -> Pushed | None:
-    tree = _parse(condition)
-    if tree is None:
-        return None
-    conjuncts = list(_conjuncts(tree))
-    constants = [c for conjunct in conjuncts for c in _constants_of(conjunct, schema)]
-    values = _fold(constants)
-    pushed = [found for conjunct in conjuncts if (found := _conjunct(conjunct, schema, values)) is not None]
+    pushed = [
+        found
+        for conjunct in conjuncts(condition, tuple(schema.names))
+        if (found := _arrow(conjunct, schema)) is not None
+    ]
     if not pushed:
         return None
     expression = functools.reduce(operator.and_, [e for e, _ in pushed])
     return Pushed(expression, " AND ".join(text for _, text in pushed))
+
+
+@functools.lru_cache(maxsize=64)
+def conjuncts(condition: str, names: tuple[str, ...]) -> tuple[Conjunct, ...]:
+    """The conjuncts of `condition`'s top-level AND that compare one of `names` (a source's columns,
+    each named once) with constants; the rest stays with the filter node."""
+    tree = _parse(condition)
+    if tree is None:
+        return ()
+    found = [(c, operands) for c in _conjuncts(tree) if (operands := _operands(c, names)) is not None]
+    values = _fold([constant for _, (_, constants) in found for constant in constants])
+    return tuple(_structured(node, name, constants, names, values) for node, (name, constants) in found)
+
+
+def _structured(
+    node: dict[str, Any],
+    name: str,
+    constants: list[dict[str, Any]],
+    names: tuple[str, ...],
+    values: dict[int, pa.Scalar],
+) -> Conjunct:
+    kind, sort = node["class"], node["type"]
+    folded = tuple(values.get(id(c)) for c in constants)
+    if sort in ("OPERATOR_IS_NULL", "OPERATOR_IS_NOT_NULL"):
+        return Conjunct(name, "IS NULL" if sort == "OPERATOR_IS_NULL" else "IS NOT NULL", ())
+    if kind == "OPERATOR":
+        return Conjunct(name, "IN", folded)
+    if kind == "BETWEEN":
+        return Conjunct(name, "BETWEEN", folded)
+    sort = sort if _column(node["left"], names) == name else MIRRORED[sort]
+    return Conjunct(name, SYMBOLS[sort], folded)
 
 
 def _parse(condition: str) -> dict[str, Any] | None:
@@ -122,15 +163,16 @@ def _conjuncts(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield node
 
 
-def _column(node: dict[str, Any], schema: pa.Schema) -> str | None:
-    """The schema's column a bare column reference names (DuckDB matches names case-insensitively)."""
+def _column(node: dict[str, Any], names: tuple[str, ...]) -> str | None:
+    """The source's column a bare column reference names (DuckDB matches names case-insensitively);
+    None for a name the source holds twice."""
     if node.get("class") != "COLUMN_REF" or len(node.get("column_names", [])) != 1:
         return None
     name = node["column_names"][0]
-    if schema.get_field_index(name) >= 0:
-        return name
-    matches = [n for n in schema.names if n.lower() == name.lower()]
-    return matches[0] if len(matches) == 1 and schema.get_field_index(matches[0]) >= 0 else None
+    if name not in names:
+        matches = [n for n in names if n.lower() == name.lower()]
+        name = matches[0] if len(matches) == 1 else ""
+    return name if name and names.count(name) == 1 else None
 
 
 def _is_constant(node: Any) -> bool:
@@ -147,32 +189,27 @@ def _is_constant(node: Any) -> bool:
     return True
 
 
-def _operands(node: dict[str, Any], schema: pa.Schema) -> tuple[str, list[dict[str, Any]]] | None:
+def _operands(node: dict[str, Any], names: tuple[str, ...]) -> tuple[str, list[dict[str, Any]]] | None:
     """The column and the constant operands of a translatable conjunct."""
     kind, sort = node.get("class"), node.get("type")
     if kind == "COMPARISON" and sort in COMPARISONS:
         for column, other in ((node["left"], node["right"]), (node["right"], node["left"])):
-            name = _column(column, schema)
+            name = _column(column, names)
             if name is not None and _is_constant(other):
                 return name, [other]
     elif kind == "BETWEEN":
-        name = _column(node["input"], schema)
+        name = _column(node["input"], names)
         if name is not None and _is_constant(node["lower"]) and _is_constant(node["upper"]):
             return name, [node["lower"], node["upper"]]
     elif kind == "OPERATOR" and sort == "COMPARE_IN":
-        name = _column(node["children"][0], schema)
+        name = _column(node["children"][0], names)
         if name is not None and all(_is_constant(c) for c in node["children"][1:]):
             return name, node["children"][1:]
     elif kind == "OPERATOR" and sort in ("OPERATOR_IS_NULL", "OPERATOR_IS_NOT_NULL"):
-        name = _column(node["children"][0], schema)
+        name = _column(node["children"][0], names)
         if name is not None:
             return name, []
     return None
-
-
-def _constants_of(node: dict[str, Any], schema: pa.Schema) -> list[dict[str, Any]]:
-    found = _operands(node, schema)
-    return found[1] if found else []
 
 
 def _fold(constants: list[dict[str, Any]]) -> dict[int, pa.Scalar]:
@@ -193,27 +230,21 @@ def _fold(constants: list[dict[str, Any]]) -> dict[int, pa.Scalar]:
     return values
 
 
-def _conjunct(
-    node: dict[str, Any], schema: pa.Schema, values: dict[int, pa.Scalar]
-) -> tuple[ds.Expression, str] | None:
+def _arrow(conjunct: Conjunct, schema: pa.Schema) -> tuple[ds.Expression, str] | None:
     """One conjunct as a pyarrow expression and as SQL text with its constants folded."""
-    found = _operands(node, schema)
-    if found is None:
-        return None
-    name, operands = found
+    name, test = conjunct.column, conjunct.test
     field_type = schema.field(name).type
     target = _comparable(field_type)
     if target is None:
         return None
     column = ds.field(name) if target == field_type else ds.field(name).cast(target)
     shown = _identifier(name)
-    kind, sort = node["class"], node["type"]
-    if sort == "OPERATOR_IS_NULL":
+    if test == "IS NULL":
         return column.is_null(), f"{shown} IS NULL"
-    if sort == "OPERATOR_IS_NOT_NULL":
+    if test == "IS NOT NULL":
         return column.is_valid(), f"{shown} IS NOT NULL"
-    literals = [_literal(values.get(id(o)), target) for o in operands]
-    if kind == "OPERATOR":  # IN: nulls in the list never match
+    literals = [_literal(value, target) for value in conjunct.values]
+    if test == "IN":  # nulls in the list never match
         if any(v is _UNKNOWN for v in literals):
             return None
         kept = [v for v in literals if v is not None]
@@ -221,13 +252,12 @@ def _conjunct(
         text = f"{shown} IN ({', '.join(_sql(v) for v in kept)})"
     elif any(v is None or v is _UNKNOWN for v in literals):
         return None
-    elif kind == "BETWEEN":
+    elif test == "BETWEEN":
         expression = (column >= literals[0]) & (column <= literals[1])
         text = f"{shown} BETWEEN {_sql(literals[0])} AND {_sql(literals[1])}"
     else:
-        sort = sort if _column(node["left"], schema) == name else MIRRORED[sort]
-        expression = COMPARISONS[sort](column, literals[0])
-        text = f"{shown} {SYMBOLS[sort]} {_sql(literals[0])}"
+        expression = COMPARISONS[_BY_SYMBOL[test]](column, literals[0])
+        text = f"{shown} {test} {_sql(literals[0])}"
     if pa.types.is_floating(target):
         expression = expression | column.is_nan()
     return expression, text

@@ -360,12 +360,16 @@ def _swap_in(connection: Connection, frame: pd.DataFrame, schema: str | None, na
 def _drop_stale_staging(connection: Connection, schema: str | None, quoted: Any) -> None:
     """Drop staging tables of writers whose connection is gone (killed mid-write): live ones are kept."""
     sa = _sa()
-    names = [n for n in sa.inspect(connection).get_table_names(schema=schema) if _STAGING.match(n.removesuffix("_old"))]
-    if not names:
+    owners = {
+        name: int(match.group(1))
+        for name in sa.inspect(connection).get_table_names(schema=schema)
+        if (match := _STAGING.match(name.removesuffix("_old")))
+    }
+    if not owners:
         connection.commit()
         return
     alive = {int(i) for i in connection.exec_driver_sql("SELECT ID FROM information_schema.PROCESSLIST").scalars()}
-    stale = [n for n in names if int(_STAGING.match(n.removesuffix("_old")).group(1)) not in alive]
+    stale = [name for name, owner in owners.items() if owner not in alive]
     for name in stale:
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {quoted(name)}")
     connection.commit()
