@@ -1,0 +1,205 @@
+"""Schema propagation: each node's columns before anything runs, and what is certain to fail.
+
+A source's schema comes from its file's header or metadata (`adapters.schema`). Every other node's
+comes from its own module, run on zero-row tables of its input schemas: the function is the one
+description of what it makes of its input, and it refuses unknown columns (DuckDB binds SQL
+conditions and expressions against the input's columns) the way a run would. A node whose
+schema cannot be known (a source too large to sample, a module that fails on empty input, one
+whose columns come from the values, like `pivot`) leaves its consumers unchecked: no guesses.
+
+Types are `exact` when they come from metadata or a whole file and went through Arrow modules only;
+a type mismatch is reported only then. Unknown columns, SQL syntax errors, unknown functions and
+missing files are reported always.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from dataops.errors import DataOpsError, Problem, Where
+from dataops.spec.graph import ValidFlowchart
+from module_library.expressions import sandbox
+from module_library.sdk import ModuleSpec
+
+# Modules whose output columns are named by the input's values: zero rows say nothing about them.
+COLUMNS_FROM_VALUES = frozenset({"pivot", "one_hot_encode"})
+_CERTAIN = ("unknown column", "syntax error", "Catalog Error", "Parser Error", "no edge feeds")
+
+
+@dataclass(frozen=True)
+class PortSchema:
+    """The columns on one port; `exact`: their types are the ones a run gets (not a sample's)."""
+
+    schema: pa.Schema
+    exact: bool
+
+    def describe(self) -> dict[str, Any]:
+        """Plain JSON for the editor: names and Arrow type names."""
+        return {"columns": [{"name": f.name, "type": str(f.type)} for f in self.schema], "exact": self.exact}
+
+
+@dataclass(frozen=True)
+class SchemaReport:
+    """Per node, the schema of each input and output port (None: unknown), and the problems found."""
+
+    inputs: dict[str, dict[str, PortSchema | None]] = field(default_factory=dict)
+    outputs: dict[str, dict[str, PortSchema | None]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def describe(self) -> dict[str, Any]:
+        """Per node id, `inputs` and `outputs`: port name to `PortSchema.describe()` or None."""
+
+        def ports(found: dict[str, PortSchema | None]) -> dict[str, Any]:
+            return {port: None if schema is None else schema.describe() for port, schema in found.items()}
+
+        return {
+            node: {"inputs": ports(self.inputs.get(node, {})), "outputs": ports(self.outputs.get(node, {}))}
+            for node in dict.fromkeys([*self.inputs, *self.outputs])
+        }
+
+
+SourceSchemaFn = Callable[..., Any]
+
+
+def check_schemas(
+    flowchart: ValidFlowchart, *, root: Path, source_schema: SourceSchemaFn | None = None
+) -> SchemaReport:
+    """Propagate schemas through `flowchart` in topological order and report what must fail.
+
+    `source_schema(format, params, root=, where=)` reads a source's schema (`adapters.schema`
+    by default; tests and the compiler may pass their own).
+    """
+    if source_schema is None:
+        from adapters.schema import source_schema
+    report = SchemaReport()
+    watched = flowchart.spec.triggers.watch.node if flowchart.spec.triggers and flowchart.spec.triggers.watch else None
+    for node in flowchart.order:
+        spec = flowchart.modules[node]
+        params = flowchart.params[node]
+        where = Where(flowchart.name, node, None, flowchart.file)
+        inputs = _inputs(flowchart, node, spec, report)
+        report.inputs[node] = {port: _merged(found) for port, found in inputs.items()}
+        if spec.kind == "source":
+            report.outputs[node] = {
+                "result": _source(spec, params, root, where, node == watched, source_schema, report)
+            }
+        elif spec.kind == "transform":
+            report.outputs[node] = _transform(spec, params, inputs, where, report)
+        else:
+            report.outputs[node] = {}
+    return report
+
+
+def _inputs(
+    flowchart: ValidFlowchart, node: str, spec: ModuleSpec, report: SchemaReport
+) -> dict[str, list[PortSchema | None]]:
+    """Per input port, the schemas of the outputs wired into it (in edge order)."""
+    found: dict[str, list[PortSchema | None]] = {port.name: [] for port in spec.inputs}
+    for wire in flowchart.wires_into(node):
+        found[wire.target_port].append(report.outputs.get(wire.source, {}).get(wire.source_port))
+    return found
+
+
+def _merged(found: list[PortSchema | None]) -> PortSchema | None:
+    """One port's schema for display: the first edge's (a fan-in port shows its first table)."""
+    return found[0] if found else None
+
+
+def _source(spec, params, root, where, watched, source_schema, report) -> PortSchema | None:
+    try:
+        found = source_schema(spec.format, params, root=root, where=where)
+    except DataOpsError as exc:
+        if not watched:  # a watch puts each new file's path here; the one written may not exist yet
+            report.problems.append(Problem(_located(exc.where, where, params), exc.message))
+        return None
+    return None if found is None else PortSchema(found.schema, found.exact)
+
+
+def _transform(spec, params, inputs, where, report) -> dict[str, PortSchema | None]:
+    unknown: dict[str, PortSchema | None] = dict.fromkeys(spec.outputs)
+    given: dict[str, Any] = {}
+    exact = spec.engine == "arrow"  # pandas modules on empty frames guess types (object columns)
+    for port in spec.inputs:
+        found = inputs[port.name]
+        if any(schema is None for schema in found) or (not found and not port.optional):
+            return unknown
+        exact = exact and all(schema.exact for schema in found)  # type: ignore[union-attr]
+        tables = [schema.schema.empty_table() for schema in found]  # type: ignore[union-attr]
+        given[port.name] = tables if port.many else (tables[0] if tables else None)
+    try:
+        outputs = spec.run(given, params)
+    except DataOpsError as exc:
+        message = _message(exc.message, exc.where.field, params)
+        if exact or message.startswith(_CERTAIN) or any(part in message for part in _CERTAIN):
+            report.problems.append(Problem(_located(exc.where, where, params), message))
+        return unknown
+    except Exception:  # a module that cannot take empty input: its consumers stay unchecked
+        return unknown
+    if spec.name in COLUMNS_FROM_VALUES:
+        return unknown
+    return {port: PortSchema(table.schema, exact) for port, table in outputs.items()}
+
+
+def _located(inner: Where, outer: Where, params: Any) -> Where:
+    """The node's location with the error's field, as `params.<field>` where it names a param."""
+    name = inner.field or ""
+    head = name.split("[")[0].split(".")[0]
+    if head and head in type(params).model_fields:
+        name = f"params.{name}"
+    return Where(outer.flowchart, outer.node, name or None, outer.file)
+
+
+def _message(message: str, field: str | None, params: Any) -> str:
+    """DuckDB's syntax errors on our wrapper query, said about the text the user typed."""
+    if "syntax error" not in message or not field:
+        return message
+    text = _value(params, field)
+    if not isinstance(text, str):
+        return message
+    return syntax_problem(text, query=field == "query") or message
+
+
+def _value(params: Any, path: str) -> Any:
+    """The param at a field path such as `condition` or `rules[0].condition`."""
+    value: Any = params
+    for part in path.replace("]", "").replace("[", ".").split("."):
+        if part.isdigit() and isinstance(value, list) and int(part) < len(value):
+            value = value[int(part)]
+        elif hasattr(value, part):
+            value = getattr(value, part)
+        elif isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
+            return None
+    return value
+
+
+def syntax_problem(text: str, *, query: bool = False) -> str | None:
+    """DuckDB's parse of `text` alone (an expression, or with `query` a SELECT): None if it parses,
+    else the error at a position in the user's own text, e.g. "syntax error after '>' at the end
+    of `价格 >`: something is missing there"."""
+    prefix = "" if query else "SELECT "
+    with sandbox({}) as con:
+        try:
+            tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [prefix + text]).fetchall()[0][0])
+        except duckdb.Error:
+            return None
+    if not tree.get("error") or tree.get("error_subtype") != "SYNTAX_ERROR":
+        return None
+    raw = (prefix + text).encode("utf-8")
+    position = int(tree.get("position") or 0)
+    offset = len(raw[:position].decode("utf-8", errors="ignore")) - len(prefix)
+    near = str(tree.get("error_message", "")).partition("near ")[2].strip().strip('"')
+    rest = text[offset + len(near) :].strip() if 0 <= offset <= len(text) else ""
+    if near and not rest:
+        return f"syntax error: `{text.strip()}` ends with '{near}', and something is missing after it"
+    if near and offset >= 0:
+        return f"syntax error at '{near}' (character {offset + 1} of `{text.strip()}`)"
+    return f"syntax error in `{text.strip()}`"
