@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -87,7 +88,7 @@ def dtype_name(column: pa.ChunkedArray | pa.Array) -> str:
     if column.null_count and str(kind) in _NULLABLE_NAMES:
         return _NULLABLE_NAMES[str(kind)]
     if pa.types.is_floating(kind) or pa.types.is_integer(kind) or pa.types.is_boolean(kind):
-        return str(kind.to_pandas_dtype().__name__)
+        return np.dtype(kind.to_pandas_dtype()).name
     if pa.types.is_timestamp(kind):
         return f"datetime64[{kind.unit}{', ' + kind.tz if kind.tz else ''}]"
     return f"{kind}[pyarrow]"

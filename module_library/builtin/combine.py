@@ -92,7 +92,9 @@ def _row_pairs(left: pa.Table, right: pa.Table, params: JoinParams) -> tuple[pa.
         f"SELECT l.__row AS l, r.__row AS r FROM l {SQL_JOIN[params.how]} r ON {_condition(params)} "
         "ORDER BY l NULLS LAST, r NULLS LAST"
     )
-    pairs = run_query(_key_tables(left, right, params), sql, field="how", columns=left.column_names + right.column_names)
+    pairs = run_query(
+        _key_tables(left, right, params), sql, field="how", columns=left.column_names + right.column_names
+    )
     return pairs.column("l").combine_chunks(), pairs.column("r").combine_chunks()
 
 
@@ -139,9 +141,13 @@ def _assemble(left: pa.Table, right: pa.Table, params: JoinParams) -> pa.Table:
 
 def _either(first: pa.ChunkedArray, second: pa.ChunkedArray) -> pa.ChunkedArray:
     """`first`'s value where it has one, else `second`'s, in the type both fit."""
-    kind = pa.unify_schemas(
-        [pa.schema([("k", first.type)]), pa.schema([("k", second.type)])], promote_options="permissive"
-    ).field("k").type
+    kind = (
+        pa.unify_schemas(
+            [pa.schema([("k", first.type)]), pa.schema([("k", second.type)])], promote_options="permissive"
+        )
+        .field("k")
+        .type
+    )
     plain = pa.large_string() if pa.types.is_string_view(kind) else kind  # coalesce has no view kernel
     either = pc.coalesce(first.cast(plain), second.cast(plain))
     return either.cast(kind) if either.type != kind else either
@@ -185,5 +191,7 @@ def union(data: list[pa.Table], params: NoParams) -> pa.Table:
         pass  # a column holding numbers in one table and text in another: text, as no format stores a mix
     names = list(dict.fromkeys(name for table in data for name in table.column_names))
     clashing = {n for n in names if len({t.schema.field(n).type for t in data if n in t.column_names}) > 1}
-    as_text = [t.cast(pa.schema([pa.field(f.name, pa.string()) if f.name in clashing else f for f in t.schema])) for t in data]
+    as_text = [
+        t.cast(pa.schema([pa.field(f.name, pa.string()) if f.name in clashing else f for f in t.schema])) for t in data
+    ]
     return pa.concat_tables(as_text, promote_options="permissive")

@@ -6,66 +6,95 @@ import base64
 import io
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from module_library.checks import is_number
+from module_library.checks import dtype_name, is_number_type
 from module_library.sdk import ModuleResult, NoParams, module
 
 MAX_HISTOGRAMS = 20
 HISTOGRAM_BINS = 20
 
 
-@module(category="stats", params=NoParams)
-def describe(data: pd.DataFrame, params: NoParams) -> ModuleResult:
+PROFILE = pa.schema(
+    [("column", pa.string()), ("dtype", pa.string()), ("count", pa.int64()), ("nulls", pa.int64())]
+    + [("distinct", pa.int64())]
+    + [(name, pa.float64()) for name in ("mean", "std", "min", "max")]
+)
+
+
+@module(category="stats", params=NoParams, engine="arrow")
+def describe(data: pa.Table, params: NoParams) -> ModuleResult:
     """One row per column: type, counts of values, nulls and distinct values, and numeric summaries.
 
     mean, std (sample standard deviation), min and max are given for numeric columns, else null.
     """
     rows = []
-    for name in data.columns:
-        series = data[name]
-        numbers = series.astype("float64") if is_number(series) else None
+    for name, column in zip(data.column_names, data.columns, strict=True):
+        numbers = _numbers(column)
         rows.append(
             {
-                "column": str(name),
-                "dtype": str(series.dtype),
-                "count": int(series.count()),
-                "nulls": int(series.isna().sum()),
-                "distinct": int(series.nunique(dropna=True)),
-                "mean": numbers.mean() if numbers is not None else None,
-                "std": numbers.std() if numbers is not None else None,
-                "min": numbers.min() if numbers is not None else None,
-                "max": numbers.max() if numbers is not None else None,
+                "column": name,
+                "dtype": dtype_name(column),
+                "count": len(column) - _nulls(column),
+                "nulls": _nulls(column),
+                "distinct": _distinct(column),
+                "mean": pc.mean(numbers).as_py() if numbers is not None else None,
+                "std": pc.stddev(numbers, ddof=1).as_py() if numbers is not None else None,
+                "min": pc.min(numbers).as_py() if numbers is not None else None,
+                "max": pc.max(numbers).as_py() if numbers is not None else None,
             }
         )
-    profile = pd.DataFrame(
-        rows, columns=["column", "dtype", "count", "nulls", "distinct", "mean", "std", "min", "max"]
-    ).astype(
-        {"column": "str", "dtype": "str", "count": "int64", "nulls": "int64", "distinct": "int64"}
-        | dict.fromkeys(["mean", "std", "min", "max"], "float64")
-    )
-    return ModuleResult(profile, metadata={"histograms": histograms_markdown(data)})
+    return ModuleResult(pa.Table.from_pylist(rows, schema=PROFILE), metadata={"histograms": histograms_markdown(data)})
 
 
-def histograms_markdown(data: pd.DataFrame) -> str:
+def _numbers(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """A numeric column as float64 with NaN as null (pandas' summaries skip NaN), else None."""
+    if not is_number_type(column.type):
+        return None
+    numbers = column.cast(pa.float64())
+    return pc.if_else(pc.is_nan(numbers), None, numbers)
+
+
+def _nulls(column: pa.ChunkedArray) -> int:
+    """Nulls, NaN included (as pandas counts them)."""
+    if pa.types.is_floating(column.type):
+        return int(pc.sum(pc.fill_null(pc.is_nan(column), True).cast(pa.int64())).as_py() or 0)
+    return column.null_count
+
+
+def _distinct(column: pa.ChunkedArray) -> int:
+    if pa.types.is_floating(column.type):
+        column = pc.if_else(pc.is_nan(column), None, column)
+    try:
+        return int(pc.count_distinct(column, mode="only_valid").as_py())
+    except (pa.ArrowNotImplementedError, pa.ArrowTypeError):  # e.g. structs: count their distinct text
+        return int(pc.count_distinct(pa.array([None if v is None else str(v) for v in column.to_pylist()])).as_py())
+
+
+def histograms_markdown(data: pa.Table) -> str:
     """Markdown with one small PNG histogram (base64, inline) per numeric column."""
-    numeric = [name for name in data.columns if is_number(data[name]) and data[name].notna().any()]
+    numeric = [
+        name for name in data.column_names if (n := _numbers(data.column(name))) is not None and n.null_count < len(n)
+    ]
     if not numeric:
         return "_no numeric columns with values_"
-    parts = [f"**{_escape(str(name))}**\n\n{_histogram(data[name], str(name))}" for name in numeric[:MAX_HISTOGRAMS]]
+    parts = [
+        f"**{_escape(name)}**\n\n{_histogram(_numbers(data.column(name)), name)}" for name in numeric[:MAX_HISTOGRAMS]
+    ]
     if len(numeric) > MAX_HISTOGRAMS:
         parts.append(f"_{len(numeric) - MAX_HISTOGRAMS} more numeric columns not drawn_")
     return "\n\n".join(parts)
 
 
-def _histogram(series: pd.Series, name: str) -> str:
+def _histogram(numbers: pa.ChunkedArray | None, name: str) -> str:
     try:
-        return f"![{_escape(name)}]({_png(series)})"
+        return f"![{_escape(name)}]({_png(numbers)})"
     except ValueError:  # e.g. one value so large that no bins fit around it in float64
         return "_no histogram: the values cannot be split into bins_"
 
 
-def _png(series: pd.Series) -> str:
+def _png(numbers: pa.ChunkedArray | None) -> str:
     """A data URI of the column's histogram; the title stays out of the image (fonts may lack CJK)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -73,7 +102,7 @@ def _png(series: pd.Series) -> str:
     figure = Figure(figsize=(3.2, 2.0), dpi=80, layout="tight")
     FigureCanvasAgg(figure)
     axes = figure.subplots()
-    values = series.dropna().astype("float64")
+    values = numbers.drop_null().to_numpy() if numbers is not None else np.array([])
     axes.hist(values[np.isfinite(values)], bins=HISTOGRAM_BINS, color="#4f6bed")
     axes.tick_params(labelsize=7)
     buffer = io.BytesIO()

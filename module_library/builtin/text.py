@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from module_library.checks import require_columns, require_text
 from module_library.sdk import ModuleParams, module
+from module_library.tables import with_column
 
 
 class StringTransformParams(ModuleParams):
@@ -40,20 +40,39 @@ class StringTransformParams(ModuleParams):
         return self
 
 
-@module(category="text", params=StringTransformParams, passthrough=True, reads=lambda p: p.columns)
-def string_transform(data: pd.DataFrame, params: StringTransformParams) -> pd.DataFrame:
+@module(category="text", params=StringTransformParams, passthrough=True, reads=lambda p: p.columns, engine="arrow")
+def string_transform(data: pa.Table, params: StringTransformParams) -> pa.Table:
     """Strip, lower-case, upper-case or find-and-replace text in columns (nulls stay null)."""
     require_columns(data, params.columns, field="columns")
     require_text(data, params.columns, field="columns")
-    changed = {}
     for column in params.columns:
-        series = data[column]
-        text = pa.array(series, type=pa.large_string(), from_pandas=True)
-        changed[column] = pd.Series(_transform(text, params).to_pandas(), index=series.index, dtype="str")
-    return data.assign(**changed)
+        data = with_column(data, column, _transform_column(data.column(column), params))
+    return data
 
 
-def _transform(text: pa.Array, params: StringTransformParams) -> pa.Array:
+def _transform_column(column: pa.ChunkedArray, params: StringTransformParams) -> pa.ChunkedArray:
+    """The column transformed in its own type: a dictionary's values only, views through large strings
+    (the string kernels have none for them), an all-null column as text."""
+    kind = column.type
+    if pa.types.is_null(kind):
+        return column.cast(pa.large_string())
+    if pa.types.is_dictionary(kind):
+        return pa.chunked_array([_transform_dictionary(chunk, params) for chunk in column.chunks], kind)
+    if pa.types.is_string_view(kind):
+        return _transform(column.cast(pa.large_string()), params).cast(kind)
+    return _transform(column, params)
+
+
+def _transform_dictionary(chunk: pa.DictionaryArray, params: StringTransformParams) -> pa.DictionaryArray:
+    """Transform the distinct values only; values that became equal (strip, lower) are merged."""
+    values = _transform_column(pa.chunked_array([chunk.dictionary]), params).combine_chunks()
+    transformed = pa.DictionaryArray.from_arrays(chunk.indices, values)
+    if len(pc.unique(values)) == len(values):
+        return transformed
+    return transformed.dictionary_decode().dictionary_encode().cast(chunk.type)
+
+
+def _transform(text: pa.Array | pa.ChunkedArray, params: StringTransformParams) -> pa.Array | pa.ChunkedArray:
     if params.operation == "strip":
         return pc.utf8_trim_whitespace(text)
     if params.operation == "lower":
@@ -63,6 +82,6 @@ def _transform(text: pa.Array, params: StringTransformParams) -> pa.Array:
     return _replace(text, params)
 
 
-def _replace(text: pa.Array, params: StringTransformParams) -> pa.Array:
+def _replace(text: pa.Array | pa.ChunkedArray, params: StringTransformParams) -> pa.Array | pa.ChunkedArray:
     kernel = pc.replace_substring_regex if params.regex else pc.replace_substring
     return kernel(text, pattern=params.pattern, replacement=params.replacement)

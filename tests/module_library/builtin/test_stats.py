@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pandas.testing import assert_frame_equal
 
 from module_library.registry import get_module
@@ -54,7 +55,7 @@ def test_describe_reads_every_column() -> None:
 
 def test_histograms_are_png_images_in_markdown() -> None:
     spec = get_module("describe")
-    returned = spec.fn(data=DATA, params=spec.params())
+    returned = spec.fn(data=pa.Table.from_pandas(DATA), params=spec.params())  # an Arrow module
     assert isinstance(returned, ModuleResult)
     frames, metadata = spec.run_with_metadata({"data": DATA}, spec.params())
     assert list(frames) == ["result"]
