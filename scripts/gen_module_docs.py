@@ -22,10 +22,11 @@ def module_table() -> str:
     """One Markdown row per built-in module, by category then name."""
     sys.path.insert(0, str(PROJECT))
     importlib.import_module("module_library.builtin")
+    importlib.import_module("adapters.sources")  # the sources and sinks
     from module_library.registry import MODULES
 
     specs = sorted(
-        (s for s in MODULES.values() if s.origin.startswith("module_library.builtin")),
+        (s for s in MODULES.values() if s.origin.startswith(("module_library.builtin", "adapters.sources"))),
         key=lambda s: (s.category, s.name),
     )
     lines = ["| category | module | ports | params | description |", "|---|---|---|---|---|"]

@@ -22,7 +22,7 @@ from module_library.sdk import ModuleSpec
 
 Head = tuple[list[tuple[str, str]], list[list[Any]]]
 
-importlib.import_module("module_library.builtin")  # the source modules and their params models
+importlib.import_module("adapters.sources")  # the source modules and their params models
 adapter_for("csv")  # the registry imports every built-in adapter on first use
 
 

@@ -1,4 +1,8 @@
-"""Built-in modules; importing this package registers them all."""
+"""Built-in modules; importing this package registers them all.
+
+The sources and sinks (read_*, write_*) are declared by the adapters that read and write
+(`adapters/sources.py`), registered through the `dataops.modules` entry point like a plugin package.
+"""
 
 from module_library.builtin import (
     aggregate,
@@ -10,7 +14,6 @@ from module_library.builtin import (
     quality,
     reshape,
     rows,
-    sources,
     sql,
     stats,
     text,
@@ -27,7 +30,6 @@ __all__ = [
     "quality",
     "reshape",
     "rows",
-    "sources",
     "sql",
     "stats",
     "text",

@@ -10,9 +10,9 @@ import pyarrow as pa
 import pytest
 
 from adapters.registry import adapter_for
+from adapters.sources import ReadArrowParams, ReadFileParams
 from dataops.errors import AdapterError, Where
 from module_library.arrow_convert import arrow_to_pandas
-from module_library.builtin.sources import ReadArrowParams, ReadFileParams
 
 WHERE = Where("flow", "node")
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from adapters.registry import adapter_for
+from adapters.sources import WriteCsvParams, WriteParquetParams
 from dataops.errors import Where
-from module_library.builtin.sources import WriteCsvParams, WriteParquetParams
 
 
 @pytest.mark.parametrize(

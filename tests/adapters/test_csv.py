@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from adapters.registry import adapter_for
+from adapters.sources import ReadCsvParams, WriteCsvParams
 from dataops.errors import AdapterError, Where
 from module_library.arrow_convert import arrow_to_pandas
-from module_library.builtin.sources import ReadCsvParams, WriteCsvParams
 
 WHERE = Where("flow", "node")
 ROWS = "城市,价格,数量\n北京,10.5,3\n上海,,4\n广州,7.25,\n"

@@ -13,8 +13,8 @@ import pytest
 
 from adapters import excel
 from adapters.registry import adapter_for
+from adapters.sources import ReadExcelParams, WriteExcelParams
 from dataops.errors import AdapterError, Where
-from module_library.builtin.sources import ReadExcelParams, WriteExcelParams
 from tests.corpus.make_corpus import far_corner_xlsx, wide_sparse_xlsx
 from tests.support.cli import dataops
 

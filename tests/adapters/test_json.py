@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from adapters.registry import adapter_for
+from adapters.sources import ReadFileParams, ReadJsonParams, WriteJsonParams
 from dataops.errors import AdapterError, Where
 from module_library.arrow_convert import arrow_to_pandas
-from module_library.builtin.sources import ReadFileParams, ReadJsonParams, WriteJsonParams
 
 WHERE = Where("flow", "node")
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from adapters.registry import adapter_for
+from adapters.sources import ReadFileParams, ReadParquetParams, WriteParquetParams
 from dataops.errors import AdapterError, Where
 from module_library.arrow_convert import arrow_to_pandas
-from module_library.builtin.sources import ReadFileParams, ReadParquetParams, WriteParquetParams
 
 WHERE = Where("flow", "node")
 

@@ -195,8 +195,8 @@ def _wide_csv(path: Path, rows: int, *, late: str | None = None) -> None:
 
 def _read(path: Path, columns: list[str] | None) -> pd.DataFrame:
     from adapters.registry import adapter_for
+    from adapters.source_params import ReadCsvParams
     from module_library.arrow_convert import arrow_to_pandas
-    from module_library.builtin.source_params import ReadCsvParams
 
     return arrow_to_pandas(adapter_for("csv").read(ReadCsvParams(path=path.name), root=path.parent, columns=columns))
 

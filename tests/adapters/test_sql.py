@@ -18,8 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 from adapters.registry import adapter_for
+from adapters.sources import ReadSqlParams, WriteSqlParams
 from dataops.errors import AdapterError, Where
-from module_library.builtin.sources import ReadSqlParams, WriteSqlParams
 
 WHERE = Where("flow", "node")
 PROJECT = Path(__file__).resolve().parents[2]
@@ -376,7 +376,7 @@ from pathlib import Path
 import pandas as pd
 
 from adapters.registry import adapter_for
-from module_library.builtin.sources import WriteSqlParams
+from adapters.sources import WriteSqlParams
 
 rows = 400_000
 frame = pd.DataFrame({"id": range(rows), "v": ["a value of some length"] * rows})

@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from adapters.registry import adapter_for
+from adapters.sources import ReadSqlParams, WriteSqlParams
 from dataops.errors import AdapterError, Where
 from dataops.settings import get_settings
-from module_library.builtin.sources import ReadSqlParams, WriteSqlParams
 
 WHERE = Where("flow", "node")
 METADATA_AS_A_NUMBER = "2852039166"  # resolves to 169.254.169.254 without being an address literal

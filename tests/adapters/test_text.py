@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from adapters.registry import adapter_for
+from adapters.sources import ReadFileParams, ReadTextParams
 from dataops.errors import AdapterError, Where
 from module_library.arrow_convert import arrow_to_pandas
-from module_library.builtin.sources import ReadFileParams, ReadTextParams
 
 WHERE = Where("flow", "node")
 FIXED = "城市  数量  价格\n北京     3 10.5\n上海       7.25\n"

@@ -10,17 +10,17 @@ import pyarrow as pa
 import pytest
 
 from adapters.registry import adapter_for
-from module_library.arrow_convert import arrow_to_pandas
-from module_library.builtin.sources import (
+from adapters.sources import (
     ReadFileParams,
     WriteExcelParams,
     WriteJsonParams,
     WriteParquetParams,
 )
+from module_library.arrow_convert import arrow_to_pandas
 from module_library.registry import MODULES
 from tests.support.cli import dataops
 
-PROJECT = Path(__file__).resolve().parents[3]
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def sample() -> pd.DataFrame:

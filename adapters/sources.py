@@ -1,18 +1,22 @@
 """Sources and sinks: their params are the contract; the data path is a format adapter.
 
 `format` names the adapter (see `adapters/`); read_file has none, so the file's extension picks it.
+They are declared here, through the module SDK, because their params ask the adapters (read_file's
+extension, the database policy); `module_library` never imports `adapters`. Discovery loads this
+file through the project's own `dataops.modules` entry point (pyproject.toml), as it loads any
+installed plugin package.
 """
 
 from __future__ import annotations
 
-from module_library.builtin.sink_params import (
+from adapters.sink_params import (
     WriteCsvParams,
     WriteExcelParams,
     WriteJsonParams,
     WriteParquetParams,
     WriteSqlParams,
 )
-from module_library.builtin.source_params import (
+from adapters.source_params import (
     ReadArrowParams,
     ReadCsvParams,
     ReadExcelParams,
@@ -22,7 +26,7 @@ from module_library.builtin.source_params import (
     ReadSqlParams,
     ReadTextParams,
 )
-from module_library.sdk import sink, source
+from module_library import sink, source
 
 __all__ = [
     "ReadArrowParams",

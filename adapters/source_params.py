@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, NonNegativeInt, PositiveInt, ValidationInfo, field_validator, model_validator
 
-from module_library.sdk import ModuleParams
+from module_library import ModuleParams
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL

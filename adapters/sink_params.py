@@ -8,14 +8,14 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from module_library.builtin.source_params import (
+from adapters.source_params import (
     URL_DESCRIPTION,
     FileParams,
     database_url,
     json_lines_default,
     known_encoding,
 )
-from module_library.sdk import ModuleParams
+from module_library import ModuleParams
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
