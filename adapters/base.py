@@ -7,8 +7,6 @@ implements only `_read`, `_write` and, where useful, `_describe`.
 
 from __future__ import annotations
 
-import os
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +17,7 @@ import pyarrow as pa
 
 from adapters.paths import resolve_data_path
 from dataops.errors import NOWHERE, AdapterError, DataOpsError, Where
+from dataops.files import atomic_target
 
 Location = Any  # a Path for files, a URL/table for databases
 
@@ -102,13 +101,8 @@ class FileAdapter(Adapter):
     def _write_whole(self, frame: pd.DataFrame, location: Path, params: Any) -> None:
         """A temporary file beside the target, renamed over it only when complete."""
         location.parent.mkdir(parents=True, exist_ok=True)
-        # A fixed-length name: the target's own may be up to 255 bytes, the limit of any name.
-        temporary = location.with_name(f".dataops-{uuid.uuid4().hex}.tmp")
-        try:
+        with atomic_target(location) as temporary:
             self._write(frame, temporary, params)
-            os.replace(temporary, location)
-        finally:
-            temporary.unlink(missing_ok=True)
 
     def _describe(self, location: Path) -> str:
         return f"{self.format} file '{location}'"

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -56,6 +55,7 @@ from upath import UPath
 from adapters.metadata import table_metadata
 from adapters.projection import projection
 from adapters.pushdown import ProjectionPlan
+from dataops.files import atomic_target
 from module_library.arrow_convert import frame_to_arrow
 
 # The job's own in-process executor, and the one `execute_in_process` substitutes for any executor.
@@ -128,7 +128,7 @@ class ArrowIOManager(dg.ConfigurableIOManager, dg.UPathIOManager):
         if consumers and _single_process(context):
             self._hold(table, path, consumers)
         elif consumers:
-            write_table(table, path)
+            self.dump_to_path(context, table, path)
         context.add_output_metadata({"path": dg.MetadataValue.path(str(path)), **self.get_metadata(context, table)})
 
     def step_succeeded(self, step: str) -> None:
@@ -143,8 +143,9 @@ class ArrowIOManager(dg.ConfigurableIOManager, dg.UPathIOManager):
     def load_input(self, context: dg.InputContext) -> pa.Table:
         return self.load_from_path(context, self._get_path(context))
 
-    def dump_to_path(self, context: dg.OutputContext, obj: pa.Table | pd.DataFrame, path: UPath) -> None:
-        write_table(frame_to_arrow(obj) if isinstance(obj, pd.DataFrame) else obj, path)
+    def dump_to_path(self, context: dg.OutputContext, obj: pa.Table, path: UPath) -> None:
+        """`UPathIOManager`'s write, for an output no step of this process will take from memory."""
+        write_table(obj, path)
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> pa.Table:
         held = self._held.get(str(path))
@@ -198,17 +199,15 @@ def write_table(table: pa.Table, path: UPath, *, abandon: threading.Event | None
     With `abandon`, the write stops between record batches once the event is set (`Abandoned`).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with temporary.open("wb") as handle, pa.ipc.new_file(handle, table.schema) as writer:
-            for batch in table.to_batches(max_chunksize=BATCH_ROWS):
-                if abandon is not None and abandon.is_set():
-                    raise Abandoned(str(path))
-                writer.write_batch(batch)
-        temporary.rename(path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
+    with (
+        atomic_target(path) as temporary,
+        temporary.open("wb") as handle,
+        pa.ipc.new_file(handle, table.schema) as writer,
+    ):
+        for batch in table.to_batches(max_chunksize=BATCH_ROWS):
+            if abandon is not None and abandon.is_set():
+                raise Abandoned(str(path))
+            writer.write_batch(batch)
 
 
 def read_table(path: UPath) -> pa.Table:
