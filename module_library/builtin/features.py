@@ -6,12 +6,14 @@ from itertools import pairwise
 from typing import Literal
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from dataops.errors import ModuleError, Where
 from module_library.checks import require_columns, require_numeric
 from module_library.sdk import ModuleParams, module
+from module_library.tables import sortable, with_column
 
 MAX_ONE_HOT_VALUES = 1000
 
@@ -23,20 +25,27 @@ class NormalizeParams(ModuleParams):
     )
 
 
-@module(category="features", params=NormalizeParams, passthrough=True, reads=lambda p: p.columns)
-def normalize(data: pd.DataFrame, params: NormalizeParams) -> pd.DataFrame:
+@module(category="features", params=NormalizeParams, passthrough=True, reads=lambda p: p.columns, engine="arrow")
+def normalize(data: pa.Table, params: NormalizeParams) -> pa.Table:
     """Rescale numeric columns to 0..1 (minmax) or to standard scores (zscore); a constant column becomes 0."""
     require_columns(data, params.columns, field="columns")
     require_numeric(data, params.columns, field="columns")
-    scaled = {}
     for column in params.columns:
-        values = data[column].astype("float64")
+        values = data.column(column).cast(pa.float64())
+        known = _without_nan(values)
         if params.method == "minmax":
-            centre, spread = values.min(), values.max() - values.min()
+            low, high = pc.min(known).as_py(), pc.max(known).as_py()
+            centre, spread = low, (high - low if low is not None else None)
         else:
-            centre, spread = values.mean(), values.std(ddof=0)
-        scaled[column] = (values - centre) / spread if spread else values * 0.0
-    return data.assign(**scaled)
+            centre, spread = pc.mean(known).as_py(), pc.stddev(known, ddof=0).as_py()
+        scaled = pc.divide(pc.subtract(values, centre), spread) if spread else pc.multiply(values, 0.0)
+        data = with_column(data, column, scaled)
+    return data
+
+
+def _without_nan(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Float values with NaN as null: summaries skip both, as pandas' do."""
+    return pc.if_else(pc.is_nan(values), None, values)
 
 
 class OneHotEncodeParams(ModuleParams):
@@ -44,27 +53,31 @@ class OneHotEncodeParams(ModuleParams):
     drop_original: bool = Field(True, description="Remove the encoded columns.")
 
 
-@module(category="features", params=OneHotEncodeParams, passthrough=True, reads=lambda p: p.columns)
-def one_hot_encode(data: pd.DataFrame, params: OneHotEncodeParams) -> pd.DataFrame:
+@module(category="features", params=OneHotEncodeParams, passthrough=True, reads=lambda p: p.columns, engine="arrow")
+def one_hot_encode(data: pa.Table, params: OneHotEncodeParams) -> pa.Table:
     """Add a 0/1 column <column>_<value> per distinct value (sorted), after the other columns; null sets none."""
     require_columns(data, params.columns, field="columns")
-    kept = data.drop(columns=params.columns) if params.drop_original else data
-    encoded: dict[str, pd.Series] = {}
+    kept = data.drop_columns(params.columns) if params.drop_original else data
+    encoded: dict[str, pa.ChunkedArray] = {}
     for column in params.columns:
-        series = data[column]
-        values = sorted(series.dropna().unique())
-        if len(values) > MAX_ONE_HOT_VALUES:
+        values = sortable(data.select([column])).column(0)
+        distinct = pc.unique(values).drop_null()
+        if pa.types.is_floating(distinct.type):
+            distinct = distinct.filter(pc.invert(pc.is_nan(distinct)))
+        if len(distinct) > MAX_ONE_HOT_VALUES:
             raise ModuleError(
-                f"column '{column}' has {len(values):,} distinct values; one-hot encoding makes at most "
+                f"column '{column}' has {len(distinct):,} distinct values; one-hot encoding makes at most "
                 f"{MAX_ONE_HOT_VALUES:,} columns (bin_column or group them first)",
                 Where(field="columns"),
             )
-        for value in values:
+        for value in pc.array_take(distinct, pc.sort_indices(distinct)).to_pylist():
             name = f"{column}_{value}"
-            if name in kept.columns or name in encoded:
+            if name in kept.column_names or name in encoded:
                 raise ModuleError(f"the new column '{name}' exists already; rename it first", Where(field="columns"))
-            encoded[name] = series.eq(value).fillna(False).astype("int64")
-    return pd.concat([kept, pd.DataFrame(encoded, index=data.index)], axis=1)
+            encoded[name] = pc.fill_null(pc.equal(values, pa.scalar(value, values.type)), False).cast(pa.int64())
+    for name, indicator in encoded.items():
+        kept = with_column(kept, name, indicator)
+    return kept
 
 
 class BinColumnParams(ModuleParams):
@@ -100,30 +113,35 @@ class BinColumnParams(ModuleParams):
     passthrough=True,
     reads=lambda p: [p.column],
     produces=lambda p: [p.output],
+    engine="arrow",
 )
-def bin_column(data: pd.DataFrame, params: BinColumnParams) -> pd.DataFrame:
+def bin_column(data: pa.Table, params: BinColumnParams) -> pa.Table:
     """Put each value into an interval (a, b], the first one closed [a, b]; values outside the edges get null."""
     require_columns(data, [params.column], field="column")
     require_numeric(data, [params.column], field="column")
-    values = data[params.column].astype("float64")
+    values = _without_nan(data.column(params.column).cast(pa.float64()))
     edges = _edges(values, params.bins)
     labels = params.labels or [
         f"{'[' if i == 0 else '('}{_number(a)}, {_number(b)}]" for i, (a, b) in enumerate(pairwise(edges))
     ]
+    numbers = values.to_numpy(zero_copy_only=False)
     if len(set(edges)) == 1:  # a constant column: every value lies in the first bin
-        binned = pd.Series(np.where(values.notna(), labels[0], None), index=data.index, dtype="str")
+        codes = np.zeros(len(numbers), dtype=np.int64)
     else:
-        codes = pd.cut(values, edges, labels=False, include_lowest=True)
-        binned = codes.map(lambda i: labels[int(i)], na_action="ignore").astype("str")
-    return data.assign(**{params.output: binned})
+        codes = np.searchsorted(np.asarray(edges), numbers, side="left") - 1
+        codes[numbers == edges[0]] = 0  # the first interval is closed on the left
+    inside = ~np.isnan(numbers) & (codes >= 0) & (codes < len(labels))
+    positions = pa.array(np.where(inside, codes, 0), pa.int64(), mask=~inside)
+    return with_column(data, params.output, pa.array(labels, pa.string()).take(positions))
 
 
-def _edges(values: pd.Series, bins: int | list[float]) -> list[float]:
+def _edges(values: pa.ChunkedArray, bins: int | list[float]) -> list[float]:
     if not isinstance(bins, int):
         return list(bins)
-    if values.notna().sum() == 0:
+    low, high = pc.min(values).as_py(), pc.max(values).as_py()
+    if low is None:
         return [0.0] * (bins + 1)
-    return list(np.linspace(values.min(), values.max(), bins + 1))
+    return [float(e) for e in np.linspace(low, high, bins + 1)]
 
 
 def _number(value: float) -> str:
