@@ -9,6 +9,7 @@ import click
 from dataops import flowcharts
 from dataops.errors import FlowchartError, Problem, Where
 from dataops.settings import get_settings
+from dataops.spec.schema import check_schemas
 from module_library.discovery import discover
 
 
@@ -39,6 +40,12 @@ def validate_files(files: list[Path], *, strict: bool) -> int:
                 click.echo(str(problem), err=True)
             continue
         named.append((str(file), flowchart.name))
+        found = check_schemas(flowchart, root=settings.data_root_resolved).problems  # columns, files, SQL
+        if found:
+            invalid = True
+            for problem in found:
+                click.echo(str(problem), err=True)
+            continue
         click.echo(f"ok: {file} ({flowchart.name}: {len(flowchart.nodes)} nodes, {len(flowchart.wires)} edges)")
     if strict:
         for clash in flowcharts.name_clashes(named):

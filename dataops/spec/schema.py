@@ -144,7 +144,21 @@ def _transform(spec, params, inputs, where, report) -> dict[str, PortSchema | No
         return unknown
     if spec.name in COLUMNS_FROM_VALUES:
         return unknown
-    return {port: PortSchema(table.schema, exact) for port, table in outputs.items()}
+    known = {f.name: f.type for tables in given.values() for t in _listed(tables) for f in t.schema}
+    return {port: PortSchema(_typed(table.schema, known, exact), exact) for port, table in outputs.items()}
+
+
+def _listed(value: Any) -> list[pa.Table]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _typed(schema: pa.Schema, known: dict[str, pa.DataType], exact: bool) -> pa.Schema:
+    """Without pandas' metadata; from a pandas module (inexact), a column that came back untyped
+    (an empty object column) takes the type its input column had."""
+    fields = [
+        f.with_type(known[f.name]) if not exact and pa.types.is_null(f.type) and f.name in known else f for f in schema
+    ]
+    return pa.schema(fields)
 
 
 def _located(inner: Where, outer: Where, params: Any) -> Where:
