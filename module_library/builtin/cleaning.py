@@ -1,24 +1,26 @@
 """Cleaning modules: duplicate rows and missing values.
 
-deduplicate and drop_nulls work on Arrow (every column keeps its type); fill_nulls is a pandas module.
+Arrow in, Arrow out: every column keeps its type (a mean or median fill makes numbers float).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Literal
 
-import pandas as pd
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from dataops.errors import ModuleError, Where
 from module_library.builtin.aggregate import with_row_numbers
-from module_library.checks import is_mixed, is_number, require_columns
+from module_library.checks import dtype_name, is_number_type, is_text_type, require_columns
 from module_library.expressions import quote, run_query
 from module_library.sdk import ModuleParams, module
-from module_library.tables import keep, take
+from module_library.tables import keep, sortable, take, with_column
 
 
 class DeduplicateParams(ModuleParams):
@@ -86,48 +88,90 @@ def _fill_reads(params: FillNullsParams) -> list[str]:
     return [*(params.values or {}), *(params.columns or [])]
 
 
-@module(category="rows", params=FillNullsParams, passthrough=True, reads=_fill_reads)
-def fill_nulls(data: pd.DataFrame, params: FillNullsParams) -> pd.DataFrame:
+@module(category="rows", params=FillNullsParams, passthrough=True, reads=_fill_reads, engine="arrow")
+def fill_nulls(data: pa.Table, params: FillNullsParams) -> pa.Table:
     """Replace nulls with given values, or by a strategy (previous, next, mean, median, most frequent)."""
     values = params.values or {}
     require_columns(data, values, field="values")
     require_columns(data, params.columns or [], field="columns")
-    filled = {column: _fill_value(data[column], column, value) for column, value in values.items()}
-    data = data.assign(**filled)
+    for column, value in values.items():
+        data = with_column(data, column, _fill_value(data.column(column), column, value))
     if params.strategy is not None:
-        data = data.assign(**{c: _fill_strategy(data[c], c, params.strategy) for c in params.columns or []})
+        for column in params.columns or []:
+            data = with_column(data, column, _fill_strategy(data.column(column), column, params.strategy))
     return data
 
 
-def _fill_value(series: pd.Series, column: str, value: object) -> pd.Series:
+def _fill_value(values: pa.ChunkedArray, column: str, value: object) -> pa.ChunkedArray:
+    """Nulls (and NaN) replaced by `value`, which must fit the column's type."""
     try:
-        filled = series.fillna(value)
-    except (TypeError, ValueError) as exc:
+        if is_text_type(values.type) and not isinstance(value, str):
+            raise pa.ArrowInvalid("a number or flag in a text column")
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        exact = Decimal(str(value)) if number and pa.types.is_decimal(values.type) else value
+        fill = pa.scalar(exact).cast(_plain(values.type))  # a safe cast: 1.5 fits no integer column
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OverflowError) as exc:
         raise ModuleError(
-            f"column '{column}' ({series.dtype}) cannot hold {value!r}: {exc}; give a value of the column's type",
+            f"column '{column}' ({dtype_name(values)}) cannot hold {value!r}: {exc}; give a value of the column's type",
             Where(field="values"),
         ) from exc
-    if is_mixed(filled) and not is_mixed(series):  # pandas makes room by falling back to Python objects
-        raise ModuleError(
-            f"column '{column}' ({series.dtype}) cannot hold {value!r}; give a value of the column's type",
-            Where(field="values"),
-        )
-    return filled
+    return _in_own_type(values, lambda plain: pc.fill_null(plain, fill))
 
 
-def _fill_strategy(series: pd.Series, column: str, strategy: Strategy) -> pd.Series:
-    if strategy == "forward":
-        return series.ffill()
-    if strategy == "backward":
-        return series.bfill()
+def _fill_strategy(values: pa.ChunkedArray, column: str, strategy: Strategy) -> pa.ChunkedArray:
+    if strategy in ("forward", "backward"):
+        return _fill_from_neighbours(values, pc.fill_null_forward if strategy == "forward" else pc.fill_null_backward)
     if strategy == "mode":
-        modes = series.mode(dropna=True)
-        return series.fillna(modes.iloc[0]) if len(modes) else series
-    if not is_number(series):
+        fill = _most_frequent(values)
+        return values if fill is None else _in_own_type(values, lambda plain: pc.fill_null(plain, fill))
+    if not is_number_type(values.type):
         raise ModuleError(
-            f"column '{column}' holds {series.dtype} values; {strategy} needs numbers (use mode, or cast_types first)",
+            f"column '{column}' holds {dtype_name(values)} values; {strategy} needs numbers (use mode, or cast_types first)",
             Where(field="columns"),
         )
-    numbers = series.astype("float64")  # a mean is rarely whole, so integer columns become float
-    fill = numbers.mean() if strategy == "mean" else numbers.median()
-    return numbers.fillna(fill)
+    numbers = _nan_as_null(values.cast(pa.float64()))  # a mean is rarely whole, so integer columns become float
+    if strategy == "mean":
+        fill = pc.mean(numbers)
+    else:
+        fill = pc.quantile(numbers, q=0.5, interpolation="linear")[0]
+    return pc.fill_null(numbers, fill) if fill.is_valid else numbers
+
+
+def _fill_from_neighbours(values: pa.ChunkedArray, fill: Callable[[pa.Array], pa.Array]) -> pa.ChunkedArray:
+    """Each null (or NaN) takes the previous or next value: the row positions are filled, then taken,
+    so every type (lists, structs, views, dictionaries) keeps its own."""
+    positions = pa.array(np.arange(len(values), dtype=np.int64), mask=~_present_mask(values))
+    taken = take(pa.table({"v": values}), fill(positions)).column(0)
+    return _nan_as_null(taken)
+
+
+def _present_mask(values: pa.ChunkedArray) -> np.ndarray:
+    return pc.is_valid(_nan_as_null(values)).to_numpy(zero_copy_only=False)
+
+
+def _most_frequent(values: pa.ChunkedArray) -> pa.Scalar | None:
+    """The most frequent value (the smallest of equally frequent ones, as pandas' mode), or None."""
+    plain = _nan_as_null(values.cast(_plain(values.type)))
+    counts = pc.value_counts(plain.drop_null()).flatten()
+    if not len(counts[0]):
+        return None
+    ranked = pa.table({"value": counts[0], "count": counts[1]})
+    order = pc.sort_indices(sortable(ranked), sort_keys=[("count", "descending"), ("value", "ascending")])
+    return ranked.column("value")[order[0].as_py()]
+
+
+def _in_own_type(values: pa.ChunkedArray, fill: Callable[[pa.ChunkedArray], pa.ChunkedArray]) -> pa.ChunkedArray:
+    """`fill` over the column's plain values (views as strings, dictionaries decoded, NaN as null),
+    the result in the column's type."""
+    filled = fill(_nan_as_null(values.cast(_plain(values.type))))
+    return filled.cast(values.type) if filled.type != values.type else filled
+
+
+def _plain(kind: pa.DataType) -> pa.DataType:
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.large_string() if pa.types.is_string_view(kind) else kind
+
+
+def _nan_as_null(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.if_else(pc.is_nan(values), None, values) if pa.types.is_floating(values.type) else values
