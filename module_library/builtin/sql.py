@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import pyarrow as pa
 from pydantic import Field
 
 from dataops.errors import ModuleError, Where
-from module_library.arrow_convert import arrow_to_pandas
-from module_library.expressions import run_query
+from module_library.expressions import restore_types, run_query
 from module_library.fields import SqlQuery
 from module_library.sdk import ModuleParams, module, optional
 
@@ -18,16 +17,18 @@ class SqlQueryParams(ModuleParams):
     )
 
 
-@module(category="sql", params=SqlQueryParams, inputs=("data", optional("other")))
-def sql_query(data: pd.DataFrame, params: SqlQueryParams, other: pd.DataFrame | None = None) -> pd.DataFrame:
+@module(category="sql", params=SqlQueryParams, inputs=("data", optional("other")), engine="arrow")
+def sql_query(data: pa.Table, params: SqlQueryParams, other: pa.Table | None = None) -> pa.Table:
     """Run a DuckDB SELECT over the input `data` and the optional input `other`."""
     tables = {"data": data} if other is None else {"data": data, "other": other}
     try:
-        result = run_query(tables, params.query, field="query", columns=list(data.columns))
+        result = run_query(tables, params.query, field="query", columns=data.column_names)
     except ModuleError as exc:
         if other is None and "other" in exc.message and "does not exist" in exc.message:
             raise ModuleError(
                 "the query reads the table 'other', but no edge feeds this node's input 'other'", Where(field="query")
             ) from exc
         raise
-    return arrow_to_pandas(result)
+    # a column passed through by name gets its input type back (views, dictionaries, time zones)
+    types = {f.name: f.type for t in (other, data) if t is not None for f in t.schema}
+    return restore_types(result, types)
