@@ -19,11 +19,12 @@ from typing import Any
 import yaml
 
 from dataops.errors import FlowchartError, Problem, Where
-from dataops.spec import FLOWCHART_SUFFIXES, ValidFlowchart, parse_flowchart
+from dataops.spec import MAX_BYTES, ValidFlowchart, parse_flowchart
 from dataops.spec.json_loader import load_json
-from dataops.spec.loader import MAX_BYTES
 from dataops.spec.models import IDENTIFIER
 from dataops.spec.yaml_loader import load_yaml
+
+FLOWCHART_SUFFIXES = (".yaml", ".yml", ".json")
 
 # A declared name found by its line when the file does not parse, so a broken file keeps its name.
 _NAME_LINES = (
@@ -93,6 +94,11 @@ def parse(source: FlowchartSource) -> ValidFlowchart:
     if source.error is not None:
         raise FlowchartError([Problem(Where(file=source.file), source.error)])
     return parse_flowchart(source.text, file=source.file, json_format=source.json_format)
+
+
+def load_flowchart(path: Path | str) -> ValidFlowchart:
+    """Read and validate one flowchart file; `FlowchartError` for an unreadable file, as for an invalid one."""
+    return parse(read(Path(path)))
 
 
 def read_document(source: FlowchartSource) -> dict[str, Any]:

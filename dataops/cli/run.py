@@ -15,9 +15,9 @@ import click
 import yaml
 
 from dataops.errors import FlowchartError, Problem, Where
+from dataops.flowcharts import load_flowchart
 from dataops.settings import get_settings
-from dataops.spec import ValidFlowchart, load_flowchart
-from dataops.spec.loader import validate_params
+from dataops.spec import ValidFlowchart, validate_params
 from module_library.discovery import discover
 
 

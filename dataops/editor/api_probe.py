@@ -24,7 +24,7 @@ from dataops.editor.openapi import Endpoint
 from dataops.editor.probe_child import read_head
 from dataops.editor.settings import PROBE_MEMORY, PROBE_SECONDS, PROBE_WORKERS
 from dataops.errors import DataOpsError, RegistryError
-from dataops.spec.loader import validate_params
+from dataops.spec import validate_params
 from module_library.registry import get_module
 
 _PROBES = threading.BoundedSemaphore(PROBE_WORKERS)

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from dataops.errors import FlowchartError, Problem, RegistryError, Where, did_you_mean
 from dataops.spec.models import Flowchart, Node
+from dataops.spec.problems import module_problem, validate_params
 from module_library.registry import get_module
 from module_library.sdk import ModuleSpec
 
@@ -46,8 +47,6 @@ class ValidFlowchart:
 
 def wire(flowchart: Flowchart, *, file: str | None = None, text: str = "") -> ValidFlowchart:
     """Check modules, params and edges; raise one `FlowchartError` listing every problem."""
-    from dataops.spec.loader import module_problem, validate_params
-
     name = flowchart.name
     problems: list[Problem] = []
 

@@ -43,28 +43,38 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) < len(pairs):
         seen: set[str] = set()
-        raise _Repeated(next(key for key, _ in pairs if key in seen or seen.add(key)))
+        for key, _ in pairs:
+            if key in seen:
+                raise _Repeated(key)
+            seen.add(key)
     return result
 
 
 def _walk(text: str, position: int, decoder: json.JSONDecoder) -> int:
     """Skip the value at `position` (valid JSON up to the repeat), raising `_Repeated` at a repeated key."""
-    position = _SPACE.match(text, position).end()
+    position = _past_space(text, position)
     opening = text[position : position + 1]
     if opening not in ("{", "["):
-        return decoder.scan_once(text, position)[1]
-    closing, seen = ("}", set()) if opening == "{" else ("]", None)
-    position = _SPACE.match(text, position + 1).end()
+        return decoder.raw_decode(text, position)[1]
+    closing = "}" if opening == "{" else "]"
+    seen: set[str] | None = set() if opening == "{" else None
+    position = _past_space(text, position + 1)
     if text.startswith(closing, position):
         return position + 1
     while True:
         if seen is not None:
-            key, end = json.decoder.scanstring(text, position + 1)
+            key, end = decoder.raw_decode(text, position)
             if key in seen:
                 raise _Repeated(key, position)
             seen.add(key)
-            position = _SPACE.match(text, end).end() + 1  # past the ':'
-        position = _SPACE.match(text, _walk(text, position, decoder)).end()
+            position = _past_space(text, end) + 1  # past the ':'
+        position = _past_space(text, _walk(text, position, decoder))
         if text.startswith(closing, position):
             return position + 1
-        position = _SPACE.match(text, position + 1).end()  # past the ','
+        position = _past_space(text, position + 1)  # past the ','
+
+
+def _past_space(text: str, position: int) -> int:
+    """The first position at or after `position` that is not JSON whitespace."""
+    match = _SPACE.match(text, position)
+    return match.end() if match else position

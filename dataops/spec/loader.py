@@ -1,50 +1,39 @@
-"""The validation boundary: flowchart text in, a `ValidFlowchart` or a `FlowchartError` out.
+"""The validation boundary: flowchart text (or its parsed mapping) in, a `ValidFlowchart` or a
+`FlowchartError` out.
 
 This is the only place where pydantic's `ValidationError` becomes the project's error; every
-location is rewritten to `file: flowchart › node › field`.
+location is rewritten to `file: flowchart › node › field` (`dataops.spec.problems`). Files are
+read by `dataops.flowcharts`, which hands their text here.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from dataops.errors import FlowchartError, Problem, RegistryError, Where, did_you_mean
+from dataops.errors import FlowchartError, Problem, Where
 from dataops.spec.graph import ValidFlowchart, wire
 from dataops.spec.json_loader import load_json
-from dataops.spec.models import IDENTIFIER, Flowchart, Node
+from dataops.spec.models import Flowchart, Node
+from dataops.spec.problems import dotted, friendly_message
 from dataops.spec.yaml_loader import load_yaml
 
-FLOWCHART_SUFFIXES = (".yaml", ".yml", ".json")
 # 1,000 nodes take a fifth of this; YAML is parsed in Python, and a dense 1 MB takes seconds.
 MAX_BYTES = 1024 * 1024
 
 
-def load_flowchart(path: Path | str) -> ValidFlowchart:
-    """Read and validate one flowchart file."""
-    path = Path(path)
-    where = Where(file=str(path))
-    if path.suffix.lower() not in FLOWCHART_SUFFIXES:
-        raise FlowchartError([Problem(where, f"not a flowchart file (expected {', '.join(FLOWCHART_SUFFIXES)})")])
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise FlowchartError([Problem(where, f"file is {size:,} bytes; flowcharts are limited to {MAX_BYTES:,}")])
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FlowchartError([Problem(where, f"cannot read the file: {exc}")]) from None
-    return parse_flowchart(text, file=str(path), json_format=path.suffix.lower() == ".json")
-
-
 def parse_flowchart(text: str, *, file: str = "<flowchart>", json_format: bool = False) -> ValidFlowchart:
     """Validate flowchart text (YAML, or JSON with `json_format`)."""
-    document = _parse_document(text, file, json_format)
-    flowchart = _build_model(document, file)
-    return wire(flowchart, file=file, text=text)
+    return parse_mapping(_parse_document(text, file, json_format), file=file, text=text)
+
+
+def parse_mapping(document: Any, *, file: str = "<flowchart>", text: str = "") -> ValidFlowchart:
+    """Validate a flowchart already parsed into plain values (a dict as `json.loads` or YAML gives
+    it), e.g. the editor's document; `text` is kept as the flowchart's source text, if there is one."""
+    return wire(_build_model(document, file), file=file, text=text)
 
 
 def _parse_document(text: str, file: str, json_format: bool) -> Any:
@@ -88,8 +77,9 @@ def _build_model(document: Any, file: str) -> Flowchart:
     try:
         return Flowchart.model_validate(document)
     except ValidationError as exc:
-        name = document.get("name") if isinstance(document.get("name"), str) else None
-        raw_nodes = document.get("nodes") if isinstance(document.get("nodes"), list) else []
+        declared, nodes = document.get("name"), document.get("nodes")
+        name = declared if isinstance(declared, str) else None
+        raw_nodes = nodes if isinstance(nodes, list) else []
         problems = [_problem(error, file, name, raw_nodes) for error in exc.errors()]
         raise FlowchartError(problems) from None
 
@@ -102,7 +92,7 @@ def _problem(error: Any, file: str, name: str | None, raw_nodes: list[Any]) -> P
         raw = raw_nodes[loc[1]] if loc[1] < len(raw_nodes) else None
         node = raw["id"] if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"nodes[{loc[1]}]"
         loc, model = loc[2:], Node
-    field = _dotted(loc)
+    field = dotted(loc)
     return Problem(Where(name, node, field or None, file), friendly_message(error, model, subject="key"))
 
 
@@ -111,52 +101,3 @@ def _dotted(loc: list[Any]) -> str:
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
-
-
-def friendly_message(error: Any, model: type[BaseModel] | None, *, subject: str, owner: str = "") -> str:
-    """Pydantic's error as a sentence, with `did you mean` for unknown keys."""
-    kind, last = error["type"], str(error["loc"][-1]) if error["loc"] else ""
-    expected = _field_names(model)
-    expects = f" ({owner} expects: {', '.join(expected)})" if owner and expected else ""
-    if kind == "missing":
-        return f"missing required {subject} '{last}'{expects}"
-    if kind == "extra_forbidden":
-        hint = did_you_mean(last, expected)
-        listing = expects or (f" (expected: {', '.join(expected)})" if expected and not hint else "")
-        return f"unknown {subject} '{last}'{hint}{listing}"
-    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == IDENTIFIER:
-        return f"{error.get('input')!r} is not a valid name: use letters, digits and _, not starting with a digit"
-    message = error["msg"].removeprefix("Value error, ")
-    message = message[:1].lower() + message[1:]
-    got = error.get("input")
-    if "input" not in error or isinstance(got, dict | list) or f"'{got}'" in message:
-        return message
-    return f"{message} (got {repr(got)[:80]})"
-
-
-def _field_names(model: type[BaseModel] | None) -> list[str]:
-    if model is None:
-        return []
-    return [info.alias or name for name, info in model.model_fields.items()]
-
-
-def validate_params(
-    flowchart: str, node: str, module_name: str, params_model: type[BaseModel], raw: Any, file: str | None = None
-) -> tuple[BaseModel | None, list[Problem]]:
-    """Node params against the module's model; problems name `params.<field>`.
-
-    Used at validation time and again by the op, for params edited in the launchpad.
-    """
-    try:
-        return params_model.model_validate(raw), []
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            field = "params." + _dotted(list(error["loc"])) if error["loc"] else "params"
-            message = friendly_message(error, params_model, subject="param", owner=module_name)
-            problems.append(Problem(Where(flowchart, node, field, file), message))
-        return None, problems
-
-
-def module_problem(flowchart: str, node: Node, exc: RegistryError, file: str | None) -> Problem:
-    return Problem(Where(flowchart, node.id, "module", file), exc.message)

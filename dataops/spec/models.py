@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +17,7 @@ MAX_NODES = 1_000
 MAX_EDGES = 4_000
 MAX_TIMEOUT = 7 * 24 * 3600
 Identifier = Annotated[str, StringConstraints(pattern=IDENTIFIER, max_length=200)]
+Outcome = Literal["failure", "success"]
 
 
 class SpecModel(BaseModel):
@@ -54,9 +56,7 @@ class Schedule(SpecModel):
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
-        from dagster._utils.schedules import is_valid_cron_string  # only flowcharts with a schedule pay
-
-        if not is_valid_cron_string(value):
+        if not _dagster_accepts(value):
             raise ValueError(f"'{value}' is not a valid cron expression (e.g. '0 6 * * *' or '@daily')")
         return value
 
@@ -70,6 +70,20 @@ class Schedule(SpecModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown timezone '{value}' (e.g. Asia/Shanghai, UTC)") from None
         return value
+
+
+def _dagster_accepts(cron: str) -> bool:
+    """Whether Dagster's `ScheduleDefinition` takes this cron expression: the compiler builds one from
+    it, so asking Dagster's public API keeps the two in agreement (5 fields, no 30 February, ...)."""
+    import dagster as dg  # only flowcharts with a schedule pay for the import
+
+    try:
+        with warnings.catch_warnings():  # its warning about out-of-range steps is the compiler's to give
+            warnings.simplefilter("ignore")
+            dg.ScheduleDefinition(name="cron_check", cron_schedule=cron, job_name="cron_check")
+    except dg.DagsterInvalidDefinitionError:
+        return False
+    return True
 
 
 class Watch(SpecModel):
@@ -102,7 +116,7 @@ class Notify(SpecModel):
     url: str = Field(
         min_length=1, description="Apprise URL (mailto://, json://, dingtalk://, ...); ${VAR} from the environment."
     )
-    on: list[Literal["failure", "success"]] = Field(default_factory=lambda: ["failure"], min_length=1)
+    on: list[Outcome] = Field(default_factory=lambda: list[Outcome](["failure"]), min_length=1)
 
 
 class Flowchart(SpecModel):

@@ -13,17 +13,16 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
+from adapters.pushdown import MODULE_TAG, NODE_TAG, ProjectionPlan
 from pydantic import BaseModel
 
 from adapters.metadata import table_metadata
 from adapters.predicates import to_arrow_filter
-from adapters.pushdown import MODULE_TAG, NODE_TAG, ProjectionPlan
 from adapters.registry import adapter_for
 from dataops.deadline import time_limit
 from dataops.errors import DataOpsError, FlowchartError, Where
 from dataops.settings import get_settings
-from dataops.spec import ValidFlowchart
-from dataops.spec.loader import validate_params
+from dataops.spec import ValidFlowchart, validate_params
 from dataops_defs.compiler.config_schema import config_schema
 from module_library.arrow_convert import arrow_to_pandas, frame_to_arrow
 from module_library.sdk import ModuleSpec, Port

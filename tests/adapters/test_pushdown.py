@@ -15,8 +15,9 @@ import pyarrow.parquet
 import pytest
 
 import adapters.csv as csv_adapter
+from dataops.flowcharts import load_flowchart
 from dataops.settings import get_settings
-from dataops.spec import load_flowchart, parse_flowchart
+from dataops.spec import parse_flowchart
 from dataops_defs.compiler import make_flowchart_job
 from dataops_defs.resources import make_resources
 from module_library.discovery import discover

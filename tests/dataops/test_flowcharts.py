@@ -12,6 +12,7 @@ from dataops.flowcharts import (
     NameClash,
     declared_name,
     list_files,
+    load_flowchart,
     name_clashes,
     name_of,
     parse,
@@ -19,7 +20,7 @@ from dataops.flowcharts import (
     read_document,
     read_folder,
 )
-from dataops.spec.loader import MAX_BYTES
+from dataops.spec import MAX_BYTES
 from module_library.discovery import discover
 
 discover()
@@ -87,3 +88,10 @@ def test_the_first_file_keeps_a_name_and_later_ones_clash() -> None:
     named = [("a.yaml", "x"), ("b.json", "y"), ("c.yaml", "x"), ("d.yaml", "x")]
     assert name_clashes(named) == [NameClash("x", "c.yaml", "a.yaml"), NameClash("x", "d.yaml", "a.yaml")]
     assert name_clashes([]) == []
+
+
+def test_load_flowchart_checks_suffix_and_existence(tmp_path: Path) -> None:
+    with pytest.raises(FlowchartError, match=r"not a flowchart file \(expected .yaml, .yml, .json\)"):
+        load_flowchart(tmp_path / "x.txt")
+    with pytest.raises(FlowchartError, match="cannot read the file"):
+        load_flowchart(tmp_path / "missing.yaml")

@@ -11,8 +11,8 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from dataops.flowcharts import load_flowchart
 from dataops.settings import get_settings
-from dataops.spec import load_flowchart
 from dataops_defs.standalone import reconstructable_job
 from module_library.discovery import discover
 from tests.failure.runs import run_id_of, step_events

@@ -14,8 +14,8 @@ import pytest
 from dagster._serdes import serialize_value
 from sqlalchemy.engine import make_url
 
+from dataops.flowcharts import load_flowchart
 from dataops.settings import get_settings
-from dataops.spec import load_flowchart
 from dataops_defs.automation.notify import make_notify_sensors
 from dataops_defs.compiler import make_flowchart_job
 from module_library.discovery import discover

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from dataops.errors import FlowchartError
-from dataops.spec import load_flowchart, parse_flowchart
+from dataops.flowcharts import load_flowchart
+from dataops.spec import parse_flowchart, parse_mapping, validate_params
 from module_library.discovery import discover
+from module_library.registry import get_module
 
 discover()
 
@@ -55,6 +57,32 @@ def test_json_is_equivalent_to_yaml(tmp_path: Path) -> None:
     path.write_text(json.dumps(yaml.safe_load(GOOD), ensure_ascii=False), encoding="utf-8")
     from_json = load_flowchart(path)
     assert from_json.spec == parse_flowchart(GOOD).spec
+
+
+def test_a_parsed_mapping_validates_as_its_text_does() -> None:
+    import yaml
+
+    document = yaml.safe_load(GOOD)
+    assert parse_mapping(document, file="f.yaml").spec == parse_flowchart(GOOD).spec
+    document["edgs"] = []
+    with pytest.raises(FlowchartError) as info:
+        parse_mapping(document, file="f.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "f.yaml: sales_by_city › edgs: unknown key 'edgs'; did you mean 'edges'?"
+    ]
+    with pytest.raises(FlowchartError, match="a flowchart is a mapping with name, nodes and edges; got list"):
+        parse_mapping([], file="f.yaml")
+
+
+def test_params_are_checked_again_through_the_public_entry_point() -> None:
+    spec = get_module("filter_rows")
+    model, found = validate_params("flow", "big", spec.name, spec.params, {"conditon": "x > 1"}, "f.yaml")
+    assert model is None
+    assert [str(p) for p in found] == [
+        "f.yaml: flow › big › params.condition: missing required param 'condition' (filter_rows expects: condition)",
+        "f.yaml: flow › big › params.conditon: unknown param 'conditon'; did you mean 'condition'? "
+        "(filter_rows expects: condition)",
+    ]
 
 
 def test_params_may_be_omitted_when_nothing_is_required() -> None:
@@ -205,13 +233,6 @@ def test_alias_bomb_is_refused() -> None:
     assert len(found) == 1 and "the aliases expand to more than 10,000 values" in found[0]
     flat = problems("a: &a x\nb: [" + ", ".join(["*a"] * 101) + "]\n")
     assert len(flat) == 1 and "more than 100 aliases" in flat[0]
-
-
-def test_load_flowchart_checks_suffix_and_existence(tmp_path: Path) -> None:
-    with pytest.raises(FlowchartError, match=r"not a flowchart file \(expected .yaml, .yml, .json\)"):
-        load_flowchart(tmp_path / "x.txt")
-    with pytest.raises(FlowchartError, match="cannot read the file"):
-        load_flowchart(tmp_path / "missing.yaml")
 
 
 def test_reserved_word_node_ids_are_fine() -> None:
