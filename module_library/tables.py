@@ -50,9 +50,9 @@ def with_column(table: pa.Table, name: str, values: pa.Array | pa.ChunkedArray, 
 
 def _with_pandas_dtype(table: pa.Table, name: str, dtype: str | None) -> pa.Table:
     metadata = table.schema.metadata or {}
-    if b"pandas" not in metadata:
+    if b"pandas" not in metadata and dtype is None:
         return table
-    pandas = json.loads(metadata[b"pandas"])
+    pandas = json.loads(metadata.get(b"pandas", b'{"index_columns": [], "column_indexes": [], "columns": []}'))
     columns = [c for c in pandas.get("columns", []) if c.get("field_name", c.get("name")) != name]
     if dtype is not None:
         columns.append({"name": name, "field_name": name, "pandas_type": dtype, "numpy_type": dtype, "metadata": None})

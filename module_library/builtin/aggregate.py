@@ -14,10 +14,9 @@ from pydantic import Field, model_validator
 
 from module_library.checks import require_columns
 from module_library.expressions import quote, restore_types, run_query
-from module_library.sdk import ModuleParams, module
+from module_library import ModuleParams, module
 
 Function = Literal["sum", "mean", "min", "max", "count", "size", "count_distinct", "median", "std", "first", "last"]
-PANDAS_FUNCTION = {"count_distinct": "nunique"}  # for pandas modules using the same names (pivot)
 # `count` counts non-null values, `size` counts rows; `first`/`last` are the first/last non-null
 # value in row order. `__row` is the row's position, added before the query.
 SQL = {

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from dataops.errors import ModuleError, Where
-from module_library.builtin.aggregate import PANDAS_FUNCTION, Function
-from module_library.checks import require_columns
-from module_library.sdk import ModuleParams, module
+from module_library.builtin.aggregate import Function, aggregate_sql, with_row_numbers
+from module_library.checks import is_number_type, require_columns
+from module_library.expressions import quote, restore_types, run_query
+from module_library import ModuleParams, module
+from module_library.tables import sortable, with_column
 
 MAX_PIVOT_COLUMNS = 1000
 
@@ -32,40 +35,61 @@ def _pivot_reads(params: PivotParams) -> list[str]:
     return [*params.index, params.columns, params.values]
 
 
-@module(category="reshape", params=PivotParams, reads=_pivot_reads)
-def pivot(data: pd.DataFrame, params: PivotParams) -> pd.DataFrame:
+@module(category="reshape", params=PivotParams, reads=_pivot_reads, engine="arrow")
+def pivot(data: pa.Table, params: PivotParams) -> pa.Table:
     """Long to wide: one row per index, one column per distinct value (sorted); rows with a null one are left out."""
     require_columns(data, params.index, field="index")
     require_columns(data, [params.columns], field="columns")
     require_columns(data, [params.values], field="values")
-    keys = data[params.columns].dropna()
-    distinct = keys.unique()
+    keys = sortable(data.select([params.columns])).column(0)
+    distinct = pc.unique(keys).drop_null()
     if len(distinct) > MAX_PIVOT_COLUMNS:
         raise ModuleError(
             f"column '{params.columns}' has {len(distinct):,} distinct values; a pivot makes at most "
             f"{MAX_PIVOT_COLUMNS:,} columns (group_aggregate keeps them as rows)",
             Where(field="columns"),
         )
-    clash = sorted({str(v) for v in distinct} & set(params.index))
+    distinct = distinct.take(pc.sort_indices(distinct))
+    names = [str(v) for v in distinct.to_pylist()]
+    clash = sorted(set(names) & set(params.index))
     if clash:
         raise ModuleError(
             f"the value '{clash[0]}' of '{params.columns}' would become a column named like an index column",
             Where(field="columns"),
         )
-    rows = data.loc[keys.index, [*params.index, params.columns, params.values]]
-    grouped = rows.groupby([*params.index, params.columns], sort=True, dropna=False, observed=True)[params.values]
+    if not len(distinct):
+        return data.select(params.index).slice(0, 0)
+    # each row's cell column, by position among the sorted values: one filtered aggregate per cell
+    table = with_row_numbers(data.select([*params.index, params.values]))
+    table = table.append_column("__cell", pc.index_in(keys, value_set=distinct))
+    cells = [
+        f"{_filtered(aggregate_sql(params.aggregation, params.values, data.schema), i)} AS {quote(name)}"
+        for i, name in enumerate(names)
+    ]
+    index = ", ".join(quote(c) for c in params.index)
+    sql = (
+        f"SELECT {index}, {', '.join(cells)} FROM data WHERE __cell IS NOT NULL "
+        f"GROUP BY {index} ORDER BY {', '.join(quote(c) + ' NULLS LAST' for c in params.index)}"
+    )
     try:
-        cells = grouped.agg(PANDAS_FUNCTION.get(params.aggregation, params.aggregation))
-    except TypeError as exc:
-        raise ModuleError(f"cannot {params.aggregation} '{params.values}': {exc}", Where(field="aggregation")) from exc
-    counting = params.aggregation in ("count", "size", "count_distinct")
-    if not counting and cells.dtype.kind in "iu":
-        cells = cells.astype("Int64")  # missing cells are null; keep the rest integer
-    wide = cells.unstack(params.columns, fill_value=0 if counting else None)
-    if not len(rows):
-        return data[params.index].iloc[:0].reset_index(drop=True)
-    wide.columns = [str(c) for c in wide.columns]
-    return wide.reset_index()
+        wide = run_query({"data": table}, sql, field="aggregation", columns=data.column_names)
+    except ModuleError as exc:
+        raise ModuleError(
+            f"cannot {params.aggregation} '{params.values}': {exc.message}", Where(field="aggregation")
+        ) from exc
+    wide = restore_types(wide, {c: data.schema.field(c).type for c in params.index})
+    if params.aggregation not in ("count", "size", "count_distinct"):
+        for name in names:
+            if pa.types.is_integer(wide.schema.field(name).type):  # missing cells are null; pandas keeps Int64
+                wide = with_column(wide, name, wide.column(name), pandas_dtype="Int64")
+    return wide
+
+
+def _filtered(aggregate: str, cell: int) -> str:
+    """An aggregate over the rows of one cell column only."""
+    if "FILTER (WHERE " in aggregate:
+        return aggregate.replace("FILTER (WHERE ", f"FILTER (WHERE __cell = {cell} AND ")
+    return f"{aggregate} FILTER (WHERE __cell = {cell})"
 
 
 class UnpivotParams(ModuleParams):
@@ -90,17 +114,58 @@ def _unpivot_reads(params: UnpivotParams) -> list[str] | None:
     return None if params.value_columns is None else [*params.id_columns, *params.value_columns]
 
 
-@module(category="reshape", params=UnpivotParams, reads=_unpivot_reads)
-def unpivot(data: pd.DataFrame, params: UnpivotParams) -> pd.DataFrame:
+@module(category="reshape", params=UnpivotParams, reads=_unpivot_reads, engine="arrow")
+def unpivot(data: pa.Table, params: UnpivotParams) -> pa.Table:
     """Wide to long: one row per id row and value column (column by column); mixed value types become text."""
     require_columns(data, params.id_columns, field="id_columns")
     require_columns(data, params.value_columns or [], field="value_columns")
-    values = params.value_columns or [c for c in data.columns if c not in params.id_columns]
-    dtypes = {str(data[c].dtype) for c in values}
-    numeric = all(pd.api.types.is_numeric_dtype(data[c]) for c in values)
-    if len(dtypes) > 1 and not numeric:  # one column cannot hold text and numbers together
-        data = data.assign(**{c: data[c].astype("str") for c in values})
-    long = data.melt(
-        id_vars=params.id_columns, value_vars=values, var_name=params.variable_name, value_name=params.value_name
-    )
-    return long.reset_index(drop=True)
+    values = params.value_columns or [c for c in data.column_names if c not in params.id_columns]
+    ids = data.select(params.id_columns)
+    parts = [
+        ids.append_column(params.variable_name, pa.repeat(pa.scalar(column), data.num_rows)).append_column(
+            params.value_name, data.column(column)
+        )
+        for column in values
+    ]
+    if not parts:
+        return (
+            ids.slice(0, 0)
+            .append_column(params.variable_name, pa.array([], pa.string()))
+            .append_column(params.value_name, pa.array([], pa.null()))
+        )
+    kinds = {data.schema.field(c).type for c in values}
+    if len(kinds) == 1:
+        return pa.concat_tables(parts)
+    if not all(is_number_type(k) or pa.types.is_boolean(k) for k in kinds):
+        return _as_text(parts, params)
+    try:  # numbers of several types: the type that holds them all (decimal for integers and decimals)
+        return pa.concat_tables(parts, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        if any(pa.types.is_floating(k) for k in kinds) or not any(pa.types.is_decimal(k) for k in kinds):
+            kind = pa.float64()
+        else:
+            scale = max(k.scale for k in kinds if pa.types.is_decimal(k))
+            kind = pa.decimal128(38, scale)
+        return pa.concat_tables([_with_value_type(part, params, kind) for part in parts])
+
+
+def _with_value_type(part: pa.Table, params: UnpivotParams, kind: pa.DataType) -> pa.Table:
+    return part.set_column(part.num_columns - 1, params.value_name, part.column(params.value_name).cast(kind))
+
+
+def _as_text(parts: list[pa.Table], params: UnpivotParams) -> pa.Table:
+    """The value columns as text (one column cannot hold text and numbers together); floats as Python writes them."""
+    texts = []
+    for part in parts:
+        value = part.column(params.value_name)
+        text = (
+            value.cast(pa.string())
+            if not pa.types.is_dictionary(value.type)
+            else value.cast(value.type.value_type).cast(pa.string())
+        )
+        if pa.types.is_floating(value.type):
+            text = pc.if_else(
+                pc.match_substring_regex(text, r"^-?[0-9]+$"), pc.binary_join_element_wise(text, ".0", ""), text
+            )
+        texts.append(part.set_column(part.num_columns - 1, params.value_name, text))
+    return pa.concat_tables(texts)
