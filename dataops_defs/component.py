@@ -57,7 +57,8 @@ class FlowchartComponent(dg.Component, dg.Model, dg.Resolvable):
         if target.is_dir():
             return read_folder(target), False
         if not target.is_file():
-            problem = Problem(Where(field="path", file=defs_yaml), f"'{self.path}' is neither a flowchart file nor a folder")
+            problem = Problem(
+                Where(field="path", file=defs_yaml), f"'{self.path}' is neither a flowchart file nor a folder"
+            )
             raise FlowchartError([problem])
         return [read(target)], True
-

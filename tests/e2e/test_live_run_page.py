@@ -76,7 +76,9 @@ def server(workspace: Path) -> Iterator[DagsterServer]:
             pytest.fail(f"browser test required but {reason}")
         pytest.skip(reason)
     (workspace / "data" / "live.csv").write_text("城市,销售额\n上海,120\n北京,80\n", encoding="utf-8")
-    (workspace / "plugins" / "hold.py").write_text(HOLD.format(first=str(workspace / "first"), second=str(workspace / "second")), encoding="utf-8")
+    (workspace / "plugins" / "hold.py").write_text(
+        HOLD.format(first=str(workspace / "first"), second=str(workspace / "second")), encoding="utf-8"
+    )
     (workspace / "flowcharts" / "live.yaml").write_text(FLOWCHART, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k.startswith(("DATAOPS_", "DAGSTER_HOME"))}
     with dagster_dev(env, workspace / "dagster.log") as running:  # the workspace's dagster.yaml is the project's
