@@ -50,9 +50,31 @@ class Problem(ApiModel):
     location: str = Field(description="`flowchart › node › field` as the CLI prints it.")
 
 
+class Column(ApiModel):
+    name: str
+    type: str
+
+
+class PortColumns(ApiModel):
+    columns: list[Column]
+    exact: bool = Field(description="The types are the ones a run gets; false: sampled, or names only (type null).")
+
+
+class NodeSchema(ApiModel):
+    inputs: dict[str, PortColumns | None] = Field(description="Per input port; null: not known before a run.")
+    outputs: dict[str, PortColumns | None] = Field(description="Per output port; null: not known before a run.")
+
+
 class ValidationResult(ApiModel):
     valid: bool
     problems: list[Problem]
+    schemas: dict[str, NodeSchema] = Field(
+        default_factory=dict, description="Per node id, the columns on each port, propagated from the sources."
+    )
+
+
+class SqlFunctions(ApiModel):
+    functions: list[str] = Field(description="DuckDB's function names, for autocompletion in SQL fields.")
 
 
 class FlowchartSummary(ApiModel):
@@ -120,11 +142,6 @@ class ProbeQuery(ApiModel):
     module: str | None = Field(None, max_length=200, description="Source module whose params apply.")
     params: str | None = Field(None, max_length=100_000, description="The source node's params as JSON.")
     rows: int = Field(10, ge=1, le=100)
-
-
-class Column(ApiModel):
-    name: str
-    type: str
 
 
 class ProbeResult(ApiModel):

@@ -15,10 +15,10 @@ import pyarrow as pa
 
 from adapters.registry import adapter_for
 from dataops.errors import DataOpsError
+from module_library import ModuleSpec
 from module_library.arrow_convert import arrow_to_pandas
 from module_library.discovery import discover
 from module_library.registry import MODULES, get_module
-from module_library.sdk import ModuleSpec
 
 Head = tuple[list[tuple[str, str]], list[list[Any]]]
 
@@ -49,3 +49,16 @@ def _source(module: str, plugins: Path) -> ModuleSpec:
     if module not in MODULES:  # a plugin's module: load the plugin folder as the editor did
         discover(plugins)
     return get_module(module)
+
+
+def read_schema(module: str, params: dict[str, Any], root: Path, plugins: Path) -> tuple[Any, ...]:
+    """A source node's schema, for validation: ("ok", pyarrow schema, exact), ("unknown",) when it
+    cannot be told cheaply, or ("error", message, field) for what a run would refuse."""
+    from adapters.schema import source_schema
+
+    spec = _source(module, plugins)
+    try:
+        found = source_schema(spec.format, spec.params.model_validate(params), root=root)
+    except DataOpsError as exc:
+        return ("error", exc.message, exc.where.field)
+    return ("unknown",) if found is None else ("ok", found.schema, found.exact)

@@ -15,6 +15,7 @@ missing files are reported always.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +24,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from dataops.errors import DataOpsError, Problem, Where
+from dataops.errors import DataOpsError, FlowchartError, Problem, Where
 from dataops.spec.graph import ValidFlowchart
+from dataops.spec.models import IDENTIFIER
+from module_library import ModuleSpec
 from module_library.expressions import sandbox
-from module_library.sdk import ModuleSpec
 
 # Modules whose output columns are named by the input's values: zero rows say nothing about them.
 COLUMNS_FROM_VALUES = frozenset({"pivot", "one_hot_encode"})
@@ -65,7 +67,7 @@ class SchemaReport:
         }
 
 
-SourceSchemaFn = Callable[..., Any]
+SourceSchemaFn = Callable[..., Any]  # (spec, params, *, root, where) -> adapters.schema.SourceSchema | None
 
 
 def check_schemas(
@@ -73,11 +75,11 @@ def check_schemas(
 ) -> SchemaReport:
     """Propagate schemas through `flowchart` in topological order and report what must fail.
 
-    `source_schema(format, params, root=, where=)` reads a source's schema (`adapters.schema`
-    by default; tests and the compiler may pass their own).
+    `source_schema(spec, params, root=, where=)` reads a source node's schema, raising a
+    `DataOpsError` for what a run would refuse; by default `adapters.schema.source_schema` in this
+    process (the editor passes one that reads in a child process).
     """
-    if source_schema is None:
-        from adapters.schema import source_schema
+    read = source_schema or _read_here
     report = SchemaReport()
     watched = flowchart.spec.triggers.watch.node if flowchart.spec.triggers and flowchart.spec.triggers.watch else None
     for node in flowchart.order:
@@ -87,14 +89,18 @@ def check_schemas(
         inputs = _inputs(flowchart, node, spec, report)
         report.inputs[node] = {port: _merged(found) for port, found in inputs.items()}
         if spec.kind == "source":
-            report.outputs[node] = {
-                "result": _source(spec, params, root, where, node == watched, source_schema, report)
-            }
+            report.outputs[node] = {"result": _source(spec, params, root, where, node == watched, read, report)}
         elif spec.kind == "transform":
             report.outputs[node] = _transform(spec, params, inputs, where, report)
         else:
             report.outputs[node] = {}
     return report
+
+
+def _read_here(spec: ModuleSpec, params: Any, *, root: Path, where: Where) -> Any:
+    from adapters.schema import source_schema
+
+    return source_schema(spec.format, params, root=root, where=where)
 
 
 def _inputs(
@@ -114,7 +120,7 @@ def _merged(found: list[PortSchema | None]) -> PortSchema | None:
 
 def _source(spec, params, root, where, watched, source_schema, report) -> PortSchema | None:
     try:
-        found = source_schema(spec.format, params, root=root, where=where)
+        found = source_schema(spec, params, root=root, where=where)
     except DataOpsError as exc:
         if not watched:  # a watch puts each new file's path here; the one written may not exist yet
             report.problems.append(Problem(_located(exc.where, where, params), exc.message))
@@ -217,3 +223,106 @@ def syntax_problem(text: str, *, query: bool = False) -> str | None:
     if near and offset >= 0:
         return f"syntax error at '{near}' (character {offset + 1} of `{text.strip()}`)"
     return f"syntax error in `{text.strip()}`"
+
+
+def check_document(
+    document: Any, *, file: str, root: Path, source_schema: SourceSchemaFn | None = None
+) -> tuple[list[Problem], SchemaReport]:
+    """Validate a flowchart as plain values (the editor's document) and propagate schemas through
+    its valid part: while it has problems, the nodes and edges they name are left out and the rest
+    is checked again, so a node still being filled in shows the columns that reach it."""
+    from dataops.spec.loader import parse_mapping
+
+    try:
+        flowchart = parse_mapping(document, file=file)
+        return _checked(flowchart, flowchart.name, root, source_schema, [])
+    except FlowchartError as exc:
+        problems = list(exc.problems)
+    if not isinstance(document, dict) or not isinstance(document.get("nodes"), list):
+        return problems, SchemaReport()
+    nodes = [n for n in document["nodes"] if isinstance(n, dict)]
+    edges = [e for e in document.get("edges") or [] if isinstance(e, dict)]
+    seen = {(p.where.node, p.where.field, p.message) for p in problems}
+    for round in range(PRUNE_ROUNDS):  # the name, triggers and notify matter to no schema: left out first
+        try:
+            pruned = parse_mapping({"name": "pruned", "nodes": nodes, "edges": edges}, file=file)
+        except FlowchartError as again:
+            found = list(again.problems)
+        else:
+            kept, report = _checked(pruned, document.get("name"), root, source_schema, problems)
+            _inputs_of_left_out(document, report)
+            return kept, report
+        for p in found if round == 0 else ():  # found past the model stage: params, ports, edges
+            if (p.where.node, p.where.field, p.message) not in seen and p.where.node:
+                seen.add((p.where.node, p.where.field, p.message))
+                problems.append(_renamed(p, document.get("name")))
+        bad_nodes, bad_edges = _named(found, nodes)
+        if not bad_nodes and not bad_edges:
+            break
+        nodes = [n for i, n in enumerate(nodes) if i not in bad_nodes and n.get("id") not in bad_nodes]
+        ids = {n.get("id") for n in nodes}
+        edges = [
+            e
+            for i, e in enumerate(edges)
+            if i not in bad_edges and _node_of(e.get("from")) in ids and _node_of(e.get("to")) in ids
+        ]
+        if not nodes:
+            break
+    return problems, SchemaReport()
+
+
+PRUNE_ROUNDS = 6
+
+
+def _checked(flowchart, name, root, source_schema, problems) -> tuple[list[Problem], SchemaReport]:
+    report = check_schemas(flowchart, root=root, source_schema=source_schema)
+    return [*problems, *(_renamed(p, name) for p in report.problems)], report
+
+
+def _renamed(problem: Problem, name: Any) -> Problem:
+    """A problem found on the pruned copy, located in the flowchart as named (or unnamed)."""
+    where = problem.where
+    flowchart = name if isinstance(name, str) and re.match(IDENTIFIER, name) else None
+    return Problem(Where(flowchart, where.node, where.field, where.file), problem.message)
+
+
+def _node_of(endpoint: Any) -> Any:
+    return endpoint.partition(".")[0] if isinstance(endpoint, str) else None
+
+
+def _named(problems: list[Problem], nodes: list[dict[str, Any]]) -> tuple[set[Any], set[int]]:
+    """The nodes (ids, or indexes for `nodes[i]`) and edge indexes that problems are about."""
+    bad_nodes: set[Any] = set()
+    bad_edges: set[int] = set()
+    for problem in problems:
+        node, fld = problem.where.node, problem.where.field or ""
+        edge = re.match(r"^edges\[(\d+)\]", fld)
+        if edge:
+            bad_edges.add(int(edge.group(1)))
+        elif node:
+            indexed = re.match(r"^nodes\[(\d+)\]$", node)
+            bad_nodes.add(int(indexed.group(1)) if indexed else node)
+        elif fld.startswith("nodes["):
+            bad_nodes.add(int(re.match(r"^nodes\[(\d+)\]", fld).group(1)))  # type: ignore[union-attr]
+    return bad_nodes, bad_edges
+
+
+def _inputs_of_left_out(document: dict[str, Any], report: SchemaReport) -> None:
+    """A left-out node's inputs: the schemas of the kept outputs its edges come from."""
+    from module_library.registry import MODULES
+
+    modules = {n.get("id"): MODULES.get(str(n.get("module"))) for n in document["nodes"] if isinstance(n, dict)}
+    for edge in document.get("edges") or []:
+        if not isinstance(edge, dict) or not isinstance(edge.get("from"), str) or not isinstance(edge.get("to"), str):
+            continue
+        source, _, out_port = edge["from"].partition(".")
+        target, _, in_port = edge["to"].partition(".")
+        spec = modules.get(target)
+        if target in report.outputs or source not in report.outputs or spec is None:
+            continue
+        outputs = report.outputs[source]
+        out_port = out_port or (next(iter(outputs)) if len(outputs) == 1 else "")
+        required = [p.name for p in spec.inputs if not p.optional]
+        in_port = in_port or (required[0] if len(required) == 1 else "")
+        if out_port in outputs and in_port in {p.name for p in spec.inputs}:
+            report.inputs.setdefault(target, {}).setdefault(in_port, outputs[out_port])

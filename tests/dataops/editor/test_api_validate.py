@@ -17,8 +17,90 @@ VALID = {
 }
 
 
-def test_a_valid_flowchart_has_no_problems(client: TestClient) -> None:
-    assert client.post("/api/validate", json=VALID).json() == {"valid": True, "problems": []}
+SALES_COLUMNS = ["订单号", "城市", "产品", "价格", "数量", "日期", "客户"]
+
+
+def names(port) -> list[str]:
+    return [column["name"] for column in port["columns"]]
+
+
+def test_a_valid_flowchart_has_no_problems_and_the_columns_of_every_port(client: TestClient) -> None:
+    body = client.post("/api/validate", json=VALID).json()
+    assert (body["valid"], body["problems"]) == (True, [])
+    assert names(body["schemas"]["load"]["outputs"]["result"]) == SALES_COLUMNS
+    assert body["schemas"]["load"]["outputs"]["result"]["columns"][3] == {"name": "价格", "type": "double"}
+    assert names(body["schemas"]["save"]["inputs"]["data"]) == SALES_COLUMNS
+    assert body["schemas"]["save"]["outputs"] == {}
+
+
+def test_a_wrong_column_in_a_condition_is_flagged_with_a_did_you_mean(client: TestClient) -> None:
+    document = {
+        "name": "small",
+        "nodes": [
+            {"id": "load", "module": "read_csv", "params": {"path": "sales.csv"}},
+            {"id": "big", "module": "filter_rows", "params": {"condition": "价钱 > 100"}},
+            {"id": "renamed", "module": "rename_columns", "params": {"mapping": {"价格": "单价"}}},
+            {"id": "total", "module": "derive_column", "params": {"name": "总价", "expression": "单价 * 数量"}},
+        ],
+        "edges": [{"from": "load", "to": "big"}, {"from": "load", "to": "renamed"}, {"from": "renamed", "to": "total"}],
+    }
+    body = client.post("/api/validate", json=document).json()
+    assert body["problems"] == [
+        {
+            "node": "big",
+            "field": "params.condition",
+            "message": "unknown column '价钱' (available: 订单号, 城市, 产品, 价格, 数量, 日期, 客户); did you mean '价格'?",
+            "location": "small › big › params.condition",
+        }
+    ]
+    assert names(body["schemas"]["total"]["outputs"]["result"]) == [
+        "订单号",
+        "城市",
+        "产品",
+        "单价",
+        "数量",
+        "日期",
+        "客户",
+        "总价",
+    ]
+
+
+def test_a_node_being_filled_in_gets_its_input_columns(client: TestClient) -> None:
+    document = {
+        "name": "",
+        "nodes": [
+            {"id": "load", "module": "read_csv", "params": {"path": "sales.csv"}},
+            {"id": "sorted", "module": "sort_rows", "params": {}},
+        ],
+        "edges": [{"from": "load", "to": "sorted"}],
+    }
+    body = client.post("/api/validate", json=document).json()
+    assert {p["field"] for p in body["problems"]} == {"name", "params.by"}
+    assert names(body["schemas"]["sorted"]["inputs"]["data"]) == SALES_COLUMNS
+
+
+def test_a_missing_file_is_flagged_and_found_once_uploaded(client: TestClient, workspace) -> None:
+    document = {
+        "name": "small",
+        "nodes": [{"id": "load", "module": "read_csv", "params": {"path": "later.csv"}}],
+        "edges": [],
+    }
+    (problem,) = client.post("/api/validate", json=document).json()["problems"]
+    assert (problem["node"], problem["field"]) == ("load", "params.path")
+    assert problem["message"] == f"csv file '{workspace / 'data' / 'later.csv'}' does not exist"
+    (workspace / "data" / "later.csv").write_text("城市,人口\n北京,21\n", encoding="utf-8")
+    body = client.post("/api/validate", json=document).json()
+    assert body["problems"] == []
+    assert names(body["schemas"]["load"]["outputs"]["result"]) == ["城市", "人口"]
+    (workspace / "data" / "later.csv").write_text("城市,人口,面积\n北京,21,16410\n", encoding="utf-8")
+    body = client.post("/api/validate", json=document).json()
+    assert names(body["schemas"]["load"]["outputs"]["result"]) == ["城市", "人口", "面积"]
+
+
+def test_sql_function_names_for_autocompletion(client: TestClient) -> None:
+    functions = client.get("/api/sql/functions").json()["functions"]
+    assert {"upper", "year", "sum", "regexp_matches"} <= set(functions)
+    assert all(not name.startswith("_") for name in functions)
 
 
 def test_an_unknown_module_is_a_problem_on_its_node(client: TestClient) -> None:

@@ -253,3 +253,26 @@ def test_a_certain_type_mismatch_is_reported_a_sampled_one_is_not(root: Path) ->
 def test_an_unknown_function_is_reported(root: Path) -> None:
     (problem,) = chain(root, ("derive_column", {"name": "x", "expression": "upperr(城市)"}))
     assert problem.startswith("f.yaml: f › n0 › params.expression: ") and "upperr" in problem
+
+
+def test_a_node_being_filled_in_still_shows_the_columns_reaching_it(root: Path) -> None:
+    from dataops.spec.schema import check_document
+
+    document = {
+        "name": "f",
+        "nodes": [
+            {"id": "src", "module": "read_csv", "params": {"path": "t.csv"}},
+            {"id": "new", "module": "filter_rows", "params": {}},
+            {"id": "after", "module": "sort_rows", "params": {"by": ["价格"]}},
+            {"id": "typo", "module": "filter_rows", "params": {"condition": "城 = '北京'"}},
+        ],
+        "edges": [{"from": "src", "to": "new"}, {"from": "new", "to": "after"}, {"from": "src", "to": "typo"}],
+    }
+    problems, report = check_document(document, file="f.json", root=root)
+    assert [str(p) for p in problems] == [
+        "f.json: f › new › params.condition: missing required param 'condition' (filter_rows expects: condition)",
+        "f.json: f › typo › params.condition: unknown column '城' (available: 城市, 价格); did you mean '城市'?",
+    ]
+    described = report.describe()
+    assert names(described["new"]["inputs"]["data"]) == ["城市", "价格"]
+    assert "after" not in described  # downstream of a node without a schema: unknown, not guessed
