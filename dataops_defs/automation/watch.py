@@ -26,7 +26,7 @@ def make_watch_sensor(flowchart: ValidFlowchart, job: dg.JobDefinition) -> dg.Se
     assert watch is not None
 
     def evaluate(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-        root = get_settings().data_root_resolved
+        root = settings.data_root_resolved
         cursor = json.loads(context.cursor) if context.cursor else {}
         done: dict[str, str] = cursor.get("done", {})
         pending: dict[str, str] = cursor.get("pending", {})

@@ -11,10 +11,12 @@ from pathlib import Path
 import dagster as dg
 
 from dataops.errors import FlowchartError, Problem, Where
+from dataops.settings import get_settings
 from dataops.spec import ValidFlowchart, parse_flowchart
 from dataops_defs.compiler.broken import broken_op_name, make_broken_job
 from dataops_defs.compiler.job import make_flowchart_job, refused_by_dagster
 from dataops_defs.compiler.op import op_name
+from dataops_defs.resources import make_resources
 from dataops_defs.snapshot import FlowchartSource
 
 
@@ -100,10 +102,11 @@ def _refuse_claimed(names: dict[str, _Claim], claimed: dict[str, _Claim]) -> Non
 
 
 def _checked_job(flowchart: ValidFlowchart) -> dg.JobDefinition:
-    """The job, after Dagster's own checks of it alone (what a code location runs when it resolves it)."""
+    """The job, after Dagster's own checks of it with the shared resources (what a code location runs when it
+    resolves it)."""
     job = make_flowchart_job(flowchart)
     try:
-        dg.Definitions(jobs=[job]).resolve_job_def(job.name)
+        dg.Definitions(jobs=[job], resources=make_resources(get_settings())).resolve_job_def(job.name)
     except (dg.DagsterError, RecursionError) as exc:
         raise refused_by_dagster(flowchart, exc) from exc
     return job

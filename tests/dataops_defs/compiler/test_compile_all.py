@@ -12,14 +12,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dataops.errors import FlowchartError
+from dataops.settings import get_settings
 from dataops.spec import parse_flowchart
 from dataops_defs.compiler import compile_all, make_flowchart_job
 from dataops_defs.compiler.broken import BROKEN_TAG
+from dataops_defs.resources import make_resources
 from dataops_defs.snapshot import FlowchartSource
 from module_library.discovery import discover
 from module_library.registry import get_module
 
 discover()
+
+
+def _resources() -> dict[str, object]:
+    """The resources the code location binds (the ops need the run settings)."""
+    return make_resources(get_settings())
+
+
 GOOD = "name: {name}\nnodes:\n  - {{id: a, module: read_csv, params: {{path: x.csv}}}}\n"
 DUP = """
 name: dup
@@ -56,7 +65,8 @@ def test_a_duplicate_edge_makes_a_broken_job_and_the_location_still_loads() -> N
     assert str(results[1].error) == (
         "dup.yaml: dup › u › edges[1]: duplicate edge load.result → u.data (edges[0] is the same); remove one"
     )
-    jobs = {job.name: job for job in dg.Definitions(jobs=[r.job for r in results]).resolve_all_job_defs()}
+    definitions = dg.Definitions(jobs=[r.job for r in results], resources=_resources())
+    jobs = {job.name: job for job in definitions.resolve_all_job_defs()}
     assert jobs["dup"].tags[BROKEN_TAG] == "true" and "good" in jobs
 
 
@@ -73,7 +83,7 @@ def test_op_names_meeting_across_flowcharts_break_the_later_file_only() -> None:
         "3.yaml: a__b__c › name: Dagster names this job 'a__b__c', which is already the op of node 'b__c' of "
         "flowchart 'a' (1.yaml); op names (<flowchart>__<node>) must be unique across flowcharts: rename the flowchart",
     ]
-    jobs = dg.Definitions(jobs=[r.job for r in results]).resolve_all_job_defs()
+    jobs = dg.Definitions(jobs=[r.job for r in results], resources=_resources()).resolve_all_job_defs()
     assert sorted(job.name for job in jobs) == ["a", "a__b", "a__b__c__invalid_2"]
 
 
@@ -82,7 +92,7 @@ def test_a_broken_job_avoids_names_taken_by_valid_ones() -> None:
     valid = "name: x\nnodes:\n  - {id: invalid_flowchart, module: read_csv, params: {path: x.csv}}\n"
     results = compile_all([FlowchartSource("a.yaml", valid), FlowchartSource("b.yaml", "name: x\nnodes: [")])
     assert [r.job.name for r in results] == ["x", "x__invalid_2"]
-    dg.Definitions(jobs=[r.job for r in results]).resolve_all_job_defs()
+    dg.Definitions(jobs=[r.job for r in results], resources=_resources()).resolve_all_job_defs()
 
 
 def test_a_job_dagster_refuses_is_the_flowchart_error() -> None:
@@ -161,7 +171,7 @@ GOOD_FLOWCHART = (
 ))
 def test_any_graph_is_a_job_or_a_broken_job_and_the_location_always_loads(fuzzed: tuple[FlowchartSource, ...]) -> None:
     compiled = compile_all([FlowchartSource("good.yaml", GOOD_FLOWCHART), *fuzzed])
-    definitions = dg.Definitions(jobs=[c.job for c in compiled])
+    definitions = dg.Definitions(jobs=[c.job for c in compiled], resources=_resources())
     jobs = {job.name: job for job in definitions.resolve_all_job_defs()}  # Dagster's cross-job checks
     assert sorted(jobs) == sorted(c.job.name for c in compiled)
     assert compiled[0].error is None and BROKEN_TAG not in jobs["good"].tags
