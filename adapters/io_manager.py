@@ -3,7 +3,7 @@ re-execution could need it.
 
 Steps hand `pyarrow.Table`s to each other; a step that reads a stored output reads the file
 memory-mapped, so the columns it selects are never copied (pandas modules convert at their own
-boundary, see `module_library/sdk.py`).
+boundary, see `module_library/calling.py`).
 
 Why Arrow IPC, uncompressed (benchmark 3 in docs/benchmarks.md, 1M rows x 10 columns): it writes
 in 0.085 s (pickle, Dagster's default, 0.17; Parquet 0.44; IPC with lz4 0.22, with zstd 0.26),

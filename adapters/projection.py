@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 def projection(available: Sequence[str], columns: Collection[str] | None) -> list[str] | None:
     """`columns` in the source's order when all exist, else None (read everything).
 
-    `columns` may be a `module_library.sdk.Wanted`: then only its `required` columns must exist and
+    `columns` may be a `module_library.Wanted`: then only its `required` columns must exist and
     the others are taken where present (the two sides of a join).
     """
     if columns is None:

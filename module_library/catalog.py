@@ -14,7 +14,7 @@ from module_library.discovery import discover
 from module_library.registry import MODULES
 
 if TYPE_CHECKING:
-    from module_library.sdk import ModuleSpec
+    from module_library.module_spec import ModuleSpec
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataops.errors import DataOpsError
 from module_library import registry
 
 if TYPE_CHECKING:
-    from module_library.sdk import ModuleSpec
+    from module_library.module_spec import ModuleSpec
 
 ENTRY_POINT_GROUP = "dataops.modules"
 _PLUGIN_PACKAGE = "dataops_plugins"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from dataops.errors import RegistryError, did_you_mean
 
 if TYPE_CHECKING:
-    from module_library.sdk import ModuleSpec
+    from module_library.module_spec import ModuleSpec
 
 _modules: Mapping[str, ModuleSpec] = MappingProxyType({})
 # Writers take turns (a rebuild holds it throughout); readers never take it.

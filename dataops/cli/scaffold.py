@@ -27,8 +27,7 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import Field
 
-from module_library.checks import require_columns
-from module_library.sdk import ModuleParams, module
+from module_library import ModuleParams, module, require_columns
 
 
 class Params(ModuleParams):

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from dataops.errors import FlowchartError, Problem, RegistryError, Where, did_you_mean
 from dataops.spec.models import Flowchart, Node
 from dataops.spec.problems import module_problem, validate_params
+from module_library import ModuleSpec
 from module_library.registry import get_module
-from module_library.sdk import ModuleSpec
 
 
 @dataclass(frozen=True)

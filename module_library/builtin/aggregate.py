@@ -12,9 +12,9 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field, model_validator
 
+from module_library import ModuleParams, module
 from module_library.checks import require_columns
 from module_library.expressions import quote, restore_types, run_query
-from module_library import ModuleParams, module
 
 Function = Literal["sum", "mean", "min", "max", "count", "size", "count_distinct", "median", "std", "first", "last"]
 # `count` counts non-null values, `size` counts rows; `first`/`last` are the first/last non-null

@@ -16,10 +16,10 @@ import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from dataops.errors import ModuleError, Where
+from module_library import ModuleParams, module
 from module_library.builtin.aggregate import with_row_numbers
 from module_library.checks import dtype_name, is_number_type, is_text_type, require_columns
 from module_library.expressions import quote, run_query
-from module_library.sdk import ModuleParams, module
 from module_library.tables import keep, sortable, take, with_column
 
 

@@ -10,10 +10,10 @@ import pyarrow as pa
 from pydantic import Field, model_validator
 
 from dataops.errors import ModuleError, Where
+from module_library import ModuleParams, Needs, module
 from module_library.checks import require_columns
 from module_library.convert import ErrorsMode, TargetType, convert
 from module_library.expressions import evaluate, referenced_columns
-from module_library.sdk import ModuleParams, Needs, module
 
 
 class SelectColumnsParams(ModuleParams):

@@ -10,10 +10,10 @@ import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from dataops.errors import ModuleError, Where
+from module_library import ModuleParams, Needs, NoParams, Wanted, many, module
 from module_library.builtin.aggregate import with_row_numbers
 from module_library.checks import require_columns
 from module_library.expressions import quote, run_query
-from module_library.sdk import ModuleParams, Needs, NoParams, Wanted, many, module
 from module_library.tables import take
 
 How = Literal["inner", "left", "right", "outer", "semi", "anti", "cross"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import Field
 
+from module_library import ModuleParams, module
 from module_library.checks import require_columns
 from module_library.convert import ErrorsMode, convert
-from module_library.sdk import ModuleParams, module
 
 
 class ParseDatesParams(ModuleParams):

@@ -11,8 +11,8 @@ import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from dataops.errors import ModuleError, Where
+from module_library import ModuleParams, module
 from module_library.checks import require_columns, require_numeric
-from module_library.sdk import ModuleParams, module
 from module_library.tables import sortable, with_column
 
 MAX_ONE_HOT_VALUES = 1000

@@ -7,10 +7,10 @@ import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from dataops.errors import ModuleError, Where
+from module_library import ModuleParams, module
 from module_library.builtin.aggregate import Function, aggregate_sql, with_row_numbers
 from module_library.checks import is_number_type, require_columns
 from module_library.expressions import quote, restore_types, run_query
-from module_library import ModuleParams, module
 from module_library.tables import sortable, with_column
 
 MAX_PIVOT_COLUMNS = 1000

@@ -8,10 +8,10 @@ import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from dataops.errors import ModuleError, Where
+from module_library import ModuleParams, module
 from module_library.checks import require_columns
 from module_library.expressions import condition_mask, referenced_columns
 from module_library.fields import SqlCondition
-from module_library.sdk import ModuleParams, module
 from module_library.tables import keep, sortable, take
 
 

@@ -6,9 +6,9 @@ import pyarrow as pa
 from pydantic import Field
 
 from dataops.errors import ModuleError, Where
+from module_library import ModuleParams, module, optional
 from module_library.expressions import restore_types, run_query
 from module_library.fields import SqlQuery
-from module_library.sdk import ModuleParams, module, optional
 
 
 class SqlQueryParams(ModuleParams):

@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from module_library import ModuleResult, NoParams, module
 from module_library.checks import dtype_name, is_number_type
-from module_library.sdk import ModuleResult, NoParams, module
 
 MAX_HISTOGRAMS = 20
 HISTOGRAM_BINS = 20

@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
+from module_library import ModuleParams, module
 from module_library.checks import require_columns, require_text
-from module_library.sdk import ModuleParams, module
 from module_library.tables import with_column
 
 

@@ -11,11 +11,11 @@ from typing import Literal
 import pyarrow as pa
 from pydantic import Field, PositiveInt, model_validator
 
+from module_library import ModuleParams, module
 from module_library.builtin.aggregate import with_row_numbers
 from module_library.builtin.rows import flags
 from module_library.checks import require_columns
 from module_library.expressions import quote, run_query
-from module_library.sdk import ModuleParams, module
 
 WindowFunction = Literal["row_number", "rank", "dense_rank", "lag", "lead", "cumsum", "cummean"]
 NEEDS_COLUMN = {"lag", "lead", "cumsum", "cummean"}

@@ -27,7 +27,7 @@ nodes:
 edges: [{{from: load, to: keep}}, {{from: keep, to: step}}, {{from: step, to: save}}]
 """
 FIXED = '''
-from module_library.sdk import module
+from module_library import module
 
 
 @module(category="faults")
@@ -37,7 +37,7 @@ def {module}(data, params):
 '''
 FAULTS = {
     "explode": '''
-        from module_library.sdk import module
+        from module_library import module
 
 
         @module(category="faults")
@@ -46,7 +46,7 @@ FAULTS = {
             raise RuntimeError("the plugin broke")
         ''',
     "hog": '''
-        from module_library.sdk import module
+        from module_library import module
 
 
         @module(category="faults")
@@ -58,7 +58,7 @@ FAULTS = {
     "sleepy": '''
         import time
 
-        from module_library.sdk import module
+        from module_library import module
 
 
         @module(category="faults")

@@ -12,7 +12,7 @@ from tests.failure.runs import run_id_of, step_events
 FLAKY = '''
 from pathlib import Path
 
-from module_library.sdk import module
+from module_library import module
 
 COUNTER = Path({counter!r})
 

@@ -9,8 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from dataops.errors import RegistryError
-from module_library import NoParams, registry
-from module_library.sdk import ModuleSpec
+from module_library import ModuleSpec, NoParams, registry
 
 
 def spec(name: str, origin: str) -> ModuleSpec:

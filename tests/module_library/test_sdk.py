@@ -9,7 +9,7 @@ from pydantic import Field
 
 from dataops.errors import ModuleError, RegistryError
 from module_library import ModuleParams, get_module, module, registry
-from module_library.sdk import normalise_outputs
+from module_library.module_spec import normalise_outputs
 
 
 class ColumnParams(ModuleParams):

@@ -16,7 +16,7 @@ import time
 import pandas as pd
 from pydantic import Field
 
-from module_library.sdk import ModuleParams, module
+from module_library import ModuleParams, module
 
 
 class PauseParams(ModuleParams):

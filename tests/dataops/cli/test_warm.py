@@ -43,7 +43,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import Field
 
-from module_library.sdk import ModuleParams, module
+from module_library import ModuleParams, module
 
 if os.environ.get("WARM_PROBE"):
     with open(os.environ["WARM_PROBE"], "a", encoding="utf-8") as records:

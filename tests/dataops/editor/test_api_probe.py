@@ -14,7 +14,7 @@ from tests.dataops.editor.bad_files import corner_to_corner_workbook
 SEMICOLON_SOURCE = '''
 from pydantic import BaseModel, ConfigDict
 
-from module_library.sdk import source
+from module_library import source
 
 
 class SemicolonParams(BaseModel):

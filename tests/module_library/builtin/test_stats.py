@@ -10,8 +10,8 @@ import pandas as pd
 import pyarrow as pa
 from pandas.testing import assert_frame_equal
 
+from module_library import ModuleResult
 from module_library.registry import get_module
-from module_library.sdk import ModuleResult
 from tests.support.modules import run_module
 
 DATA = pd.DataFrame(
