@@ -21,9 +21,9 @@ from adapters.predicates import to_arrow_filter
 from adapters.registry import adapter_for
 from dataops.deadline import time_limit
 from dataops.errors import DataOpsError, FlowchartError, Where
-from dataops.settings import get_settings
 from dataops.spec import ValidFlowchart, validate_params
 from dataops_defs.compiler.config_schema import config_schema
+from dataops_defs.resources import SETTINGS_KEY, RunSettings
 from module_library import ModuleSpec, Port
 from module_library.arrow_convert import arrow_to_pandas, frame_to_arrow
 
@@ -45,8 +45,10 @@ def make_node_op(flowchart: ValidFlowchart, node_id: str) -> dg.OpDefinition:
         try:
             params = _params(flowchart.name, node_id, spec, context.op_config)
             # The work runs under the node's time limit; the outputs are handed over after it.
-            with time_limit(node.timeout or get_settings().step_timeout):
-                events = list(_execute(context, spec, params, dict(inputs), where, flowchart.name))
+            settings: RunSettings = getattr(context.resources, SETTINGS_KEY)
+            with time_limit(node.timeout or settings.step_timeout):
+                root = settings.data_root_resolved
+                events = list(_execute(context, spec, params, dict(inputs), where, flowchart.name, root))
         except DataOpsError as exc:
             exc.located(where)
             raise dg.Failure(
@@ -70,7 +72,7 @@ def make_node_op(flowchart: ValidFlowchart, node_id: str) -> dg.OpDefinition:
         description=f"{node.label or node_id} — {spec.name}: {spec.description}",
         tags={MODULE_TAG: spec.name, NODE_TAG: node_id, FLOWCHART_TAG: flowchart.name},
         retry_policy=dg.RetryPolicy(max_retries=node.retries, delay=1) if node.retries else None,
-        required_resource_keys={"io_manager"},
+        required_resource_keys={"io_manager", SETTINGS_KEY},
     )
 
 
@@ -97,9 +99,8 @@ def _params(flowchart: str, node: str, spec: ModuleSpec, config: Any) -> BaseMod
 
 
 def _execute(
-    context: Any, spec: ModuleSpec, params: Any, inputs: dict[str, Any], where: Where, flowchart: str
+    context: Any, spec: ModuleSpec, params: Any, inputs: dict[str, Any], where: Where, flowchart: str, root: Path
 ) -> Iterator[Any]:
-    root = get_settings().data_root_resolved
     if spec.kind == "source":
         adapter = adapter_for(spec.format, _path_of(params), where=where)
         plan = ProjectionPlan(context.get_step_execution_context())
