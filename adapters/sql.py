@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pandas as pd
+import pyarrow as pa
 
 from adapters.base import Adapter, reason
 from adapters.optional import require
@@ -42,7 +43,7 @@ from adapters.sql_policy import query_problem
 from adapters.sql_url import SqlLocation, database_url, masked, scrub, sqlite_file
 from adapters.sql_where import ALIAS, derived_table, dialect_of, kinds, select_list, where
 from dataops.errors import AdapterError, Where, did_you_mean
-from module_library.arrow_convert import normalise_dtypes
+from module_library.arrow_convert import column_to_arrow
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, Engine
@@ -88,12 +89,12 @@ class SqlAdapter(Adapter):
         what = f"table '{location.table}'" if location.table else "query"
         return f"sql {what} on {masked(location.url)}"
 
-    def _read(self, location: SqlLocation, params: Any, columns: Sequence[str] | None) -> pd.DataFrame:
+    def _read(self, location: SqlLocation, params: Any, columns: Sequence[str] | None) -> pa.Table:
         return self._read_rows(location, params, columns, None)
 
     def _read_rows(
         self, location: SqlLocation, params: Any, columns: Sequence[str] | None, rows: RowFilter | None
-    ) -> pd.DataFrame:
+    ) -> pa.Table:
         """Only the needed columns and, with `rows`, only the rows its pushable conjuncts keep,
         selected by the database (`adapters/sql_where.py`)."""
         sa = _sa()
@@ -116,7 +117,7 @@ class SqlAdapter(Adapter):
                     statement, bound, narrowed = _select_query(
                         connection, location.query or "", bound_values, columns, rows
                     )
-                frame = pd.read_sql(statement, connection, params=bound, dtype_backend="numpy_nullable")
+                table = _fetch(connection, statement, bound)
             except sa.exc.ResourceClosedError as exc:
                 raise AdapterError(
                     f"{described} returned no rows to read; read_sql runs a SELECT",
@@ -126,9 +127,8 @@ class SqlAdapter(Adapter):
                 raise AdapterError(
                     f"{described} failed: {_driver_message(exc, location.url)}", Where(field=field)
                 ) from exc
-        frame = normalise_dtypes(frame)
-        selected = None if location.table or narrowed else projection(list(frame.columns), columns)
-        return frame if selected is None else frame[selected]
+        selected = None if location.table or narrowed else projection(table.column_names, columns)
+        return table if selected is None else table.select(selected)
 
     def _write(self, frame: pd.DataFrame, location: SqlLocation, params: Any) -> None:
         sa = _sa()
@@ -179,6 +179,15 @@ class SqlAdapter(Adapter):
                 yield connection
         finally:
             engine.dispose()
+
+
+def _fetch(connection: Connection, statement: Any, bound: dict[str, Any] | None) -> pa.Table:
+    """The rows as Arrow, each column typed by pyarrow from the driver's values: decimals stay
+    decimals, dates dates, zoned timestamps keep their zone, integers with NULLs stay integers."""
+    result = connection.execute(statement, bound or {})
+    names = [str(name) for name in result.keys()]
+    rows = result.fetchall()
+    return pa.Table.from_arrays([column_to_arrow([row[i] for row in rows]) for i in range(len(names))], names=names)
 
 
 def _driver_message(exc: Exception, url: URL) -> str:
@@ -254,12 +263,21 @@ def _select_table(
         ) from exc
     selected = projection([column.name for column in reflected.columns], columns)
     # no needed column at all still reads every row (a count downstream needs them)
-    statement = sa.select(*(reflected.c[c] for c in selected)) if selected else sa.select(reflected)
+    statement = sa.select(*(_as_read(reflected.c[c]) for c in selected or reflected.columns.keys()))
     dialect = dialect_of(connection.dialect.name)
     if rows is None or dialect is None:
         return statement
     condition, values, rows.applied = where(rows.condition, _kinds(connection, sa.select(reflected), {}), dialect)
     return statement.where(sa.text(condition).bindparams(**values)) if condition else statement
+
+
+def _as_read(column: Any) -> Any:
+    """A reflected column as selected: floats stay floats (SQLAlchemy's MySQL DOUBLE would make
+    Decimal objects of them); other types keep their result processing (SQLite dates as dates)."""
+    sa = _sa()
+    if isinstance(column.type, sa.Float) and column.type.asdecimal:
+        return sa.type_coerce(column, sa.Float(asdecimal=False)).label(column.name)
+    return column
 
 
 def _select_query(

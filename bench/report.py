@@ -8,6 +8,7 @@ stays as written.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -87,6 +88,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
+def _literal(text: str, _match: re.Match[str]) -> str:
+    return text
+
+
 def write(sections: Sequence[Section], doc: Path = DOC) -> None:
     """Replace (or append) each section in the document, and refresh the machine line."""
     text = doc.read_text(encoding="utf-8") if doc.exists() else HEADER
@@ -94,7 +99,9 @@ def write(sections: Sequence[Section], doc: Path = DOC) -> None:
         block = f"<!-- bench:{section.name} -->\n{section.markdown()}<!-- /bench:{section.name} -->"
         pattern = re.compile(rf"<!-- bench:{section.name} -->.*?<!-- /bench:{section.name} -->", re.DOTALL)
         text = (
-            pattern.sub(lambda _m, b=block: b, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+            pattern.sub(functools.partial(_literal, block), text)
+            if pattern.search(text)
+            else text.rstrip() + "\n\n" + block + "\n"
         )
     machine_line = f"<!-- bench:machine -->Machine: {machine()}.<!-- /bench:machine -->"
     text = re.sub(r"<!-- bench:machine -->.*?<!-- /bench:machine -->", lambda _m: machine_line, text, flags=re.DOTALL)

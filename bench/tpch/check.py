@@ -12,6 +12,7 @@ import datetime
 import math
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -64,7 +65,7 @@ def _kind(arrow_type: pa.DataType) -> str:
     return str(arrow_type)
 
 
-def _same(got: object, want: object, kind: str) -> bool:
+def _same(got: Any, want: Any, kind: str) -> bool:
     if got is None or want is None:
         return got is None and want is None
     if kind == "exact number" and isinstance(got, int | Decimal):

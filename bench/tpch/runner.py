@@ -14,9 +14,22 @@ import functools
 import json
 import math
 import shutil
+import time
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
-from bench.common import WORK, Process, alternate, dagster_workspace, dataops_run, median, python, run_process
+from bench.common import (
+    WORK,
+    Process,
+    alternate,
+    dagster_workspace,
+    dataops_run,
+    load_average,
+    machine,
+    median,
+    python,
+    run_process,
+)
 from bench.common import warm_server as start_warm_server
 from bench.report import Section, Target, bar_chart
 from bench.tpch import HERE, QUERIES, flowchart
@@ -122,15 +135,47 @@ def run(scales: list[float], repeats: int) -> Section:
         ],
         settings=f"SF {', '.join(f'{s:g}' for s in scales)}; {repeats} alternating runs each",
     )
-    results: dict[str, object] = {}
+    results = _earlier()
     for scale in scales:
+        before = load_average()
         outcomes = measure(scale, repeats)
-        results[f"sf{scale:g}"] = {f"q{q} {v}": asdict(o) for (q, v), o in outcomes.items()}
-        _report(section, scale, outcomes)
+        results[f"sf{scale:g}"] = {
+            "repeats": repeats,
+            "load": f"{before} before, {load_average()} after",
+            "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "outcomes": {f"q{q} {v}": asdict(o) for (q, v), o in outcomes.items()},
+        }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    # Every scale factor measured so far is reported, each from its latest run (SF 10 takes long).
+    for key in sorted(results, key=lambda k: float(k.removeprefix("sf"))):
+        scale, run = float(key.removeprefix("sf")), results[key]
+        _report(section, scale, _outcomes(run["outcomes"]))
+        section.notes.append(
+            f"SF {scale:g} measured {run['when']}, {run['repeats']} alternating run(s); load average (1/5/15 min) "
+            f"{run['load']} on {machine()}."
+        )
+    section.settings = ", ".join(f"SF {k.removeprefix('sf')}: {results[k]['repeats']} run(s)" for k in results)
     section.notes.append(f"Every run's figures and output: `{RESULTS.relative_to(WORK.parents[1])}` (not committed).")
     return section
+
+
+def _earlier() -> dict[str, dict[str, Any]]:
+    """The runs of earlier invocations, by scale factor (in the current format only)."""
+    try:
+        earlier = json.loads(RESULTS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {key: value for key, value in earlier.items() if isinstance(value, dict) and "outcomes" in value}
+
+
+def _outcomes(stored: dict[str, dict[str, Any]]) -> dict[tuple[int, str], Outcome]:
+    outcomes = {}
+    for key, value in stored.items():
+        query, variant = key.split(" ", 1)
+        runs = [Process(**run) for run in value["runs"]]
+        outcomes[int(query.removeprefix("q")), variant] = Outcome(runs, value["problem"])
+    return outcomes
 
 
 def _report(section: Section, scale: float, outcomes: dict[tuple[int, str], Outcome]) -> None:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from adapters.registry import adapter_for
 from adapters.sources import ReadSqlParams, WriteSqlParams
 from dataops.errors import AdapterError, Where
+from module_library.arrow_convert import arrow_to_pandas
 
 WHERE = Where("flow", "node")
 PROJECT = Path(__file__).resolve().parents[2]
@@ -41,7 +42,8 @@ class Database:
         return name
 
     def read(self, **params) -> pd.DataFrame:
-        return adapter_for("sql").read(ReadSqlParams(url=self.url, **params), root=self.root, where=WHERE)
+        read = adapter_for("sql").read(ReadSqlParams(url=self.url, **params), root=self.root, where=WHERE)
+        return arrow_to_pandas(read)  # as a pandas module receives it
 
     def write(self, frame: pd.DataFrame, table: str, **params) -> str:
         params = WriteSqlParams(url=self.url, table=table, **params)
@@ -98,9 +100,9 @@ def test_the_pushdown_hint_selects_table_columns(db: Database) -> None:
     table = db.table()
     db.write(sample(), table)
     params = ReadSqlParams(url=db.url, table=table)
-    frame = adapter_for("sql").read(params, root=db.root, columns=["价格", "id"])
+    frame = arrow_to_pandas(adapter_for("sql").read(params, root=db.root, columns=["价格", "id"]))
     pd.testing.assert_frame_equal(frame, sample()[["id", "价格"]])
-    frame = adapter_for("sql").read(params, root=db.root, columns=["made downstream"])
+    frame = arrow_to_pandas(adapter_for("sql").read(params, root=db.root, columns=["made downstream"]))
     pd.testing.assert_frame_equal(frame, sample())
 
 
@@ -298,7 +300,7 @@ def test_wrong_password_is_never_printed(
     monkeypatch.setenv("DATAOPS_SECRET_TEST_DB_PASSWORD", password)
     url = f"mysql+pymysql://{user}:${{DATAOPS_SECRET_TEST_DB_PASSWORD}}@{server.host}:{server.port or 3306}/{server.database}"
     frame = adapter_for("sql").read(ReadSqlParams(url=url, query="SELECT 1 AS one"), root=tmp_path, where=WHERE)
-    assert frame["one"].tolist() == [1]
+    assert frame["one"].to_pylist() == [1]
 
 
 def test_a_missing_environment_variable_is_named(tmp_path: Path) -> None:
