@@ -17,8 +17,9 @@ import dagster as dg
 
 from adapters.predicates import RowFilter
 from dataops.settings import get_settings
+from module_library import ModuleSpec, Needs, Wanted
+from module_library.needs import required
 from module_library.registry import MODULES
-from module_library.sdk import ModuleSpec, Needs, Wanted, required
 
 MODULE_TAG = "dataops/module"
 NODE_TAG = "dataops/node"
