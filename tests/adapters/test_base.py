@@ -9,7 +9,7 @@ import pytest
 
 from adapters.base import FileAdapter
 from adapters.registry import adapter_for
-from module_library.builtin.sources import WriteCsvParams, WriteParquetParams
+from adapters.sources import WriteCsvParams, WriteParquetParams
 from dataops.errors import AdapterError, Where
 
 
