@@ -7,13 +7,15 @@ installed. This storage names psycopg2 first, so the variable works as written e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dagster._serdes import ConfigurableClassData
 from dagster_postgres import DagsterPostgresStorage
 from dagster_postgres.utils import get_token_provider_from_config, pg_url_from_config
 
 from dataops.settings import psycopg2_url
+
+if TYPE_CHECKING:  # the type of the instance's config data; no public name, not needed at run time
+    from dagster._serdes import ConfigurableClassData
 
 
 class DataOpsPostgresStorage(DagsterPostgresStorage):

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dagster._core.run_coordinator import QueuedRunCoordinator
-from dagster._serdes.config_class import ConfigurableClassData
+import dagster as dg
 
 from dataops.settings import get_settings
 from dataops_defs.compiler.op import FLOWCHART_TAG
 
+if TYPE_CHECKING:  # the type of the instance's config data; no public name, not needed at run time
+    from dagster._serdes.config_class import ConfigurableClassData
 
-class RunQueue(QueuedRunCoordinator):
+
+class RunQueue(dg.QueuedRunCoordinator):
     """At most DATAOPS_MAX_CONCURRENT_RUNS (4) runs in progress, DATAOPS_RUNS_PER_FLOWCHART (2) of
     any one flowchart; either limit set in the instance's yaml wins over the environment.
 
