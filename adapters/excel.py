@@ -60,7 +60,7 @@ class ExcelAdapter(FileAdapter):
             with pd.ExcelFile(path, engine="calamine") as workbook:
                 sheet = _pick_sheet(workbook.sheet_names, getattr(params, "sheet", 0), described)
                 _refuse_huge_sheet(path, sheet, described)
-                frame = pd.read_excel(workbook, sheet_name=sheet, header=header, dtype_backend="numpy_nullable")
+                frame = _read_sheet(workbook, sheet, header, columns)
         except calamine.PasswordError as exc:
             raise AdapterError(f"{described} is password-protected; save a copy without a password") from exc
         except calamine.CalamineError as exc:
@@ -68,11 +68,7 @@ class ExcelAdapter(FileAdapter):
                 f"{described} is not a readable Excel workbook ({reason(exc)}); "
                 "open it in Excel and save it again as .xlsx"
             ) from exc
-        if header is None:
-            frame.columns = [f"column_{i}" for i in range(1, frame.shape[1] + 1)]
-        frame = normalise_dtypes(frame)
-        selected = projection(list(frame.columns), columns)
-        return frame if selected is None else frame[selected]
+        return normalise_dtypes(frame)
 
     def _write(self, frame: pd.DataFrame, path: Path, params: Any) -> None:
         require("openpyxl", package="openpyxl", purpose="writing Excel workbooks")
@@ -82,6 +78,33 @@ class ExcelAdapter(FileAdapter):
         with path.open("wb") as handle, pd.ExcelWriter(handle, engine="openpyxl") as writer:
             frame.to_excel(writer, sheet_name=sheet, index=False)
             _keep_text(writer.sheets[sheet], frame)
+
+
+def _read_sheet(workbook: pd.ExcelFile, sheet: str, header: int | None, columns: Sequence[str] | None) -> pd.DataFrame:
+    """The sheet, only the needed `columns` typed and kept when every required one is there.
+
+    calamine has no column selection: it parses the whole sheet, and pandas' parser drops the
+    other columns before inferring types (`usecols`). A required column the sheet lacks means a
+    node will report it, with every column to suggest from: then the sheet is read whole.
+    """
+    seen: list[str] = []
+
+    def needed(name: Any) -> bool:
+        seen.append(_name(name, header))
+        return seen[-1] in wanted
+
+    wanted = set(columns) if columns is not None else set()
+    if columns is not None:
+        frame = pd.read_excel(workbook, sheet_name=sheet, header=header, usecols=needed, dtype_backend="numpy_nullable")
+        if projection(seen, columns) is not None:
+            return frame.set_axis([_name(n, header) for n in frame.columns], axis=1)
+    frame = pd.read_excel(workbook, sheet_name=sheet, header=header, dtype_backend="numpy_nullable")
+    return frame.set_axis([_name(n, header) for n in frame.columns], axis=1)
+
+
+def _name(name: Any, header: int | None) -> str:
+    """A column's name as nodes refer to it: pandas' (repeated names get .1), column_<n> without a header."""
+    return f"column_{int(name) + 1}" if header is None else str(name)
 
 
 def _header_row(params: Any) -> int | None:
@@ -245,7 +268,8 @@ def _parsed_extent(archive: zipfile.ZipFile, part: str) -> str:
     for event, element in _events(archive, part):
         name = element.tag.rpartition("}")[2]
         if event == "start" and name == "row":
-            row, column = (int(element.get("r")) if (element.get("r") or "").isdigit() else row + 1), 0
+            number = element.get("r") or ""
+            row, column = (int(number) if number.isdigit() else row + 1), 0
         elif event == "start" and name == "c":
             ref = element.get("r")
             cell_row, column = _cell_position(ref) if ref else (row, column + 1)

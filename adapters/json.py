@@ -39,7 +39,10 @@ class JsonAdapter(FileAdapter):
 
     def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pa.Table:
         described = self._describe(path)
-        table = _read_lines(path, described) if self._lines(path, params) else _read_array(path, described)
+        if self._lines(path, params):
+            table = _read_lines(path, described, columns)
+        else:
+            table = _read_array(path, described, columns)
         check_nesting(table.schema)
         selected = projection(table.column_names, columns)
         return _timestamps(table if selected is None else table.select(selected))
@@ -57,7 +60,7 @@ class JsonAdapter(FileAdapter):
         return path.suffix.lower() in LINES_EXTENSIONS if lines is None else lines
 
 
-def _read_array(path: Path, described: str) -> pa.Table:
+def _read_array(path: Path, described: str, columns: Sequence[str] | None) -> pa.Table:
     try:
         with path.open(encoding="utf-8-sig") as handle:
             document = stdlib_json.load(handle)
@@ -77,16 +80,18 @@ def _read_array(path: Path, described: str) -> pa.Table:
     for index, record in enumerate(document):
         if not isinstance(record, dict):
             raise AdapterError(f"{described}: item {index} of the array is {_kind(record)}, not a record (an object)")
-    return _records_to_arrow(document)
+    return _records_to_arrow(document, columns)
 
 
-def _read_lines(path: Path, described: str) -> pa.Table:
+def _read_lines(path: Path, described: str, columns: Sequence[str] | None) -> pa.Table:
+    """pyarrow's reader parses every field (it selects columns only given every type up front);
+    the standard library's records are turned into Arrow only for the needed columns."""
     if _nesting_bound(path) <= MAX_NESTING:  # pyarrow's time grows with the square of the depth
         try:
             return pajson.read_json(path)
         except pa.ArrowInvalid:
             pass  # the exact line, or a column of mixed types: the standard library finds out which
-    return _records_to_arrow(list(_parsed_lines(path, described)))
+    return _records_to_arrow(list(_parsed_lines(path, described)), columns)
 
 
 def _nesting_bound(path: Path) -> int:
@@ -120,8 +125,11 @@ def _parsed_lines(path: Path, described: str) -> Iterator[dict[str, Any]]:
             yield record
 
 
-def _records_to_arrow(records: list[dict[str, Any]]) -> pa.Table:
+def _records_to_arrow(records: list[dict[str, Any]], columns: Sequence[str] | None) -> pa.Table:
+    """The records' fields as typed columns, in order of first appearance; only `columns` when the
+    records hold every required one of them."""
     names = list(dict.fromkeys(name for record in records for name in record))
+    names = projection(names, columns) or names
     arrays = [column_to_arrow([record.get(name) for record in records]) for name in names]
     return pa.Table.from_arrays(arrays, names=names)
 

@@ -273,3 +273,17 @@ def test_dataops_run_of_a_sheet_spanning_billions_of_cells_fails_with_the_locati
     ), result.stderr
     assert "refusing to read more than 30,000,000 cells" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_only_the_needed_columns_are_typed_and_kept(tmp_path: Path) -> None:
+    """The pushdown hint selects in pandas' parser (repeated names as .1, no header as column_<n>);
+    a hint naming a column the sheet lacks reads every column, for the node's own message."""
+    workbook(tmp_path / "w.xlsx", {"s": [["城市", "数量", "城市", None], ["北京", 1, "x", 5], ["上海", 2, "y", 6]]})
+    params = ReadExcelParams(path="w.xlsx")
+    narrow = adapter_for("excel").read(params, root=tmp_path, columns=["城市.1", "数量"], where=WHERE)
+    pd.testing.assert_frame_equal(narrow, pd.DataFrame({"数量": [1, 2], "城市.1": ["x", "y"]}))
+    whole = adapter_for("excel").read(params, root=tmp_path, columns=["made downstream"], where=WHERE)
+    assert list(whole.columns) == ["城市", "数量", "城市.1", "Unnamed: 3"]
+    bare = ReadExcelParams(path="w.xlsx", header_row=None)
+    positional = adapter_for("excel").read(bare, root=tmp_path, columns=["column_4"], where=WHERE)
+    pd.testing.assert_frame_equal(positional, pd.DataFrame({"column_4": pd.array([None, 5, 6], dtype="Int64")}))

@@ -140,3 +140,17 @@ def test_failed_write_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(AdapterError, match=r"^flow › node: cannot write json file '.*a.json': ValueError: .*unique"):
         write(frame, tmp_path, "out/a.json")
     assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("lines", [False, True])
+def test_only_the_needed_columns_are_converted(tmp_path: Path, lines: bool) -> None:
+    """An array (and lines pyarrow refuses) is parsed by the standard library, whose records become
+    Arrow only for the needed columns; a hint naming a column the file lacks reads every column."""
+    records = [{"城市": "北京", "混合": 1, "数量": 3}, {"城市": "上海", "混合": "一", "数量": None}]
+    text = "\n".join(json.dumps(r, ensure_ascii=False) for r in records) if lines else json.dumps(records)
+    (tmp_path / "r.json").write_text(text, encoding="utf-8")
+    params = ReadJsonParams(path="r.json", lines=lines)
+    narrow = adapter_for("json").read(params, root=tmp_path, columns=["数量", "城市"], where=WHERE)
+    assert narrow.column_names == ["城市", "数量"] and narrow["数量"].to_pylist() == [3, None]
+    whole = adapter_for("json").read(params, root=tmp_path, columns=["made downstream"], where=WHERE)
+    assert whole.column_names == ["城市", "混合", "数量"] and whole["混合"].to_pylist() == ["1", "一"]
