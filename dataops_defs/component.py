@@ -7,6 +7,7 @@ own code location does, so a component's flowchart runs, previews and fails the 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,27 @@ from dataops.errors import FlowchartError, Problem, Where
 from dataops.flowcharts import FlowchartSource, parse, read, read_folder
 from dataops_defs.definitions import build_definitions
 
+# What `dg scaffold defs dataops.FlowchartComponent NAME` writes next to the defs.yaml.
+STARTER = """# A flowchart: edit it here or in the DataOps editor. Paths in params are under the data root.
+name: {name}
+nodes:
+  - {{id: load, module: read_csv, params: {{path: {name}.csv}}}}
+  - {{id: save, module: write_csv, params: {{path: out/{name}.csv}}}}
+edges:
+  - {{from: load, to: save}}
+"""
 
+
+class FlowchartScaffolder(dg.Scaffolder):
+    """A `defs.yaml` pointing at a starter flowchart file named after the new folder."""
+
+    def scaffold(self, request: dg.ScaffoldRequest) -> None:
+        name = re.sub(r"\W", "_", request.target_path.name, flags=re.ASCII).lstrip("0123456789") or "flowchart"
+        (request.target_path / "flowchart.yaml").write_text(STARTER.format(name=name), encoding="utf-8")
+        dg.scaffold_component(request, {"path": "flowchart.yaml"})
+
+
+@dg.scaffold_with(FlowchartScaffolder)
 class FlowchartComponent(dg.Component, dg.Model, dg.Resolvable):
     """DataOps flowcharts as Dagster definitions: one inline under `flowchart`, or files under `path`.
 

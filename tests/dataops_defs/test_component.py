@@ -95,6 +95,25 @@ def test_an_invalid_flowchart_names_flowchart_node_and_field(sandbox: DefsFolder
     )
 
 
+def test_dg_scaffold_writes_a_starter_flowchart(sandbox: DefsFolderSandbox, workspace: Path) -> None:
+    path = sandbox.scaffold_component(FlowchartComponent, defs_path="daily_orders")
+    assert yaml.safe_load((path / "defs.yaml").read_text()) == {
+        "type": "dataops_defs.component.FlowchartComponent",
+        "attributes": {"path": "flowchart.yaml"},
+    }
+    (workspace / "data" / "daily_orders.csv").write_text(ORDERS, encoding="utf-8")
+    with sandbox.load_component_and_build_defs(defs_path=path) as (_, defs):
+        assert defs.resolve_job_def("daily_orders").execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
+    assert (workspace / "data" / "out" / "daily_orders.csv").read_text(encoding="utf-8").startswith("订单号,城市,金额")
+
+
+def test_two_components_in_one_project(sandbox: DefsFolderSandbox) -> None:
+    _declare(sandbox, "one", {"flowchart": _flowchart("first")})
+    _declare(sandbox, "two", {"flowchart": _flowchart("second")})
+    with sandbox.build_all_defs() as defs:  # one set of resources: Definitions.merge accepts them
+        assert {job.name for job in defs.resolve_all_job_defs()} >= {"first", "second"}
+
+
 @pytest.mark.parametrize(
     ("attributes", "message"),
     [
