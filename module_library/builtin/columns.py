@@ -1,19 +1,19 @@
 """Column modules: choose, rename, retype and compute columns.
 
-All but `cast_types` work on Arrow; columns they do not touch keep their type exactly.
+Arrow in, Arrow out; columns they do not touch keep their type exactly.
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import pyarrow as pa
 from pydantic import Field, model_validator
 
 from dataops.errors import ModuleError, Where
 from module_library import ModuleParams, Needs, module
 from module_library.checks import require_columns
-from module_library.convert import ErrorsMode, TargetType, convert
+from module_library.convert import PANDAS_DTYPE, ErrorsMode, TargetType, convert
 from module_library.expressions import evaluate, referenced_columns
+from module_library.tables import with_column
 
 
 class SelectColumnsParams(ModuleParams):
@@ -42,10 +42,7 @@ class DeriveColumnParams(ModuleParams):
 )
 def derive_column(data: pa.Table, params: DeriveColumnParams) -> pa.Table:
     """Add or replace a column computed by a SQL expression."""
-    values = evaluate(data, params.expression, field="expression")
-    if params.name in data.column_names:
-        return data.set_column(data.column_names.index(params.name), params.name, values)
-    return data.append_column(params.name, values)
+    return with_column(data, params.name, evaluate(data, params.expression, field="expression"))
 
 
 class DropColumnsParams(ModuleParams):
@@ -102,12 +99,13 @@ class CastTypesParams(ModuleParams):
     errors: ErrorsMode = Field("fail", description="Values that cannot convert: fail the run, or null them.")
 
 
-@module(category="columns", params=CastTypesParams, passthrough=True, reads=lambda p: list(p.types))
-def cast_types(data: pd.DataFrame, params: CastTypesParams) -> pd.DataFrame:
+@module(category="columns", params=CastTypesParams, passthrough=True, reads=lambda p: list(p.types), engine="arrow")
+def cast_types(data: pa.Table, params: CastTypesParams) -> pa.Table:
     """Convert columns to other types; values that do not fit fail the run or become null."""
     require_columns(data, params.types, field="types")
     converted = {
-        column: convert(data[column], to, column=column, field="types", errors=params.errors)
-        for column, to in params.types.items()
+        column: convert(data, column, to, field="types", errors=params.errors) for column, to in params.types.items()
     }
-    return data.assign(**converted)
+    for column, to in params.types.items():
+        data = with_column(data, column, converted[column], pandas_dtype=PANDAS_DTYPE.get(to))
+    return data

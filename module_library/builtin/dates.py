@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import pyarrow as pa
 from pydantic import Field
 
 from module_library import ModuleParams, module
 from module_library.checks import require_columns
 from module_library.convert import ErrorsMode, convert
+from module_library.tables import with_column
 
 
 class ParseDatesParams(ModuleParams):
@@ -15,19 +16,19 @@ class ParseDatesParams(ModuleParams):
     format: str | None = Field(
         None,
         min_length=1,
-        description="strftime pattern such as %Y/%m/%d, or mixed to guess each value; ISO 8601 if omitted.",
+        description="strftime pattern such as %Y/%m/%d, or mixed (ISO 8601, then common patterns, value by value); ISO 8601 if omitted.",
     )
     errors: ErrorsMode = Field("fail", description="Values that do not parse: fail the run, or null them.")
 
 
-@module(category="dates", params=ParseDatesParams, passthrough=True, reads=lambda p: p.columns)
-def parse_dates(data: pd.DataFrame, params: ParseDatesParams) -> pd.DataFrame:
+@module(category="dates", params=ParseDatesParams, passthrough=True, reads=lambda p: p.columns, engine="arrow")
+def parse_dates(data: pa.Table, params: ParseDatesParams) -> pa.Table:
     """Parse text (or numbers such as 20260102) into date-time columns."""
     require_columns(data, params.columns, field="columns")
     parsed = {
-        column: convert(
-            data[column], "datetime", column=column, field="columns", errors=params.errors, format=params.format
-        )
+        column: convert(data, column, "datetime", field="columns", errors=params.errors, format=params.format)
         for column in params.columns
     }
-    return data.assign(**parsed)
+    for column, values in parsed.items():
+        data = with_column(data, column, values)
+    return data

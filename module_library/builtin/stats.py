@@ -64,12 +64,15 @@ def _nulls(column: pa.ChunkedArray) -> int:
 
 
 def _distinct(column: pa.ChunkedArray) -> int:
-    if pa.types.is_floating(column.type):
-        column = pc.if_else(pc.is_nan(column), None, column)
+    """Distinct values, nulls and NaN not counted (a hash table of the values: faster than count_distinct)."""
     try:
-        return int(pc.count_distinct(column, mode="only_valid").as_py())
+        distinct = pc.unique(column)
     except (pa.ArrowNotImplementedError, pa.ArrowTypeError):  # e.g. structs: count their distinct text
-        return int(pc.count_distinct(pa.array([None if v is None else str(v) for v in column.to_pylist()])).as_py())
+        distinct = pc.unique(pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string()))
+    missing = distinct.null_count
+    if pa.types.is_floating(distinct.type):
+        missing += int(pc.any(pc.is_nan(distinct)).as_py() or False)
+    return len(distinct) - missing
 
 
 def histograms_markdown(data: pa.Table) -> str:
@@ -103,7 +106,8 @@ def _png(numbers: pa.ChunkedArray | None) -> str:
     FigureCanvasAgg(figure)
     axes = figure.subplots()
     values = numbers.drop_null().to_numpy() if numbers is not None else np.array([])
-    axes.hist(values[np.isfinite(values)], bins=HISTOGRAM_BINS, color="#4f6bed")
+    counts, edges = np.histogram(values[np.isfinite(values)], bins=HISTOGRAM_BINS)
+    axes.stairs(counts, edges, fill=True, color="#4f6bed")  # bars from the counts, not from a million points
     axes.tick_params(labelsize=7)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
