@@ -1,10 +1,12 @@
-// Upstream columns for the column pickers: the last run's column schema, else a probe of the source file.
+// Upstream columns for the column pickers: validation's propagated schema (derived and renamed
+// columns included), else the last run's column schema, else a probe of the source file.
 
 import { api } from "./api.js";
 
 export class ColumnSource {
-  constructor(graph, modules, lastRun) {
+  constructor(graph, modules, lastRun, schemas) {
     this.graph = graph;
+    this.schemas = schemas; // () => node id to {inputs, outputs} from /api/validate
     this.modules = modules; // () => Map of module descriptions
     this.lastRun = lastRun; // () => the last RunStatus or null
     this.probes = new Map();
@@ -14,12 +16,24 @@ export class ColumnSource {
   async upstream(dfId, depth = 0) {
     const node = this.graph.node(dfId);
     if (!node || depth > 25) return [];
+    const known = depth === 0 ? this.propagated(node.data.id) : null;
+    if (known) return known;
     const incoming = this.graph.edges().filter((e) => e.to === node.data.id);
     const lists = await Promise.all(incoming.map((e) => this.output(e.from, e.fromPort, depth)));
     return [...new Set(lists.flat())];
   }
 
+  // The columns validation found on the node's inputs (on its outputs for a source); null if unknown.
+  propagated(nodeId) {
+    const mine = (this.schemas() || {})[nodeId];
+    if (!mine) return null;
+    const ports = Object.values(Object.keys(mine.inputs).length ? mine.inputs : mine.outputs).filter(Boolean);
+    return ports.length ? [...new Set(ports.flatMap((p) => p.columns.map((c) => c.name)))] : null;
+  }
+
   async output(nodeId, port, depth) {
+    const schema = ((this.schemas() || {})[nodeId] || { outputs: {} }).outputs[port];
+    if (schema) return schema.columns.map((c) => c.name);
     const run = this.lastRun();
     const known = run && run.nodes[nodeId] && run.nodes[nodeId].columns[port];
     if (known) return known;

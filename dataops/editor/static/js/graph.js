@@ -347,6 +347,49 @@ export class Graph {
     return byNode;
   }
 
+  // Show the columns on each port (its tooltip) and edge (an SVG <title>): `schemas` maps node id to
+  // {inputs, outputs}, port name to {columns: [{name, type}], exact} or null (unknown before a run).
+  setSchemas(schemas) {
+    const listing = (port) => {
+      if (!port) return "columns: known after a run";
+      const lines = port.columns.map((c) => `  ${c.name}: ${c.type}`);
+      return `${port.columns.length} column${port.columns.length === 1 ? "" : "s"}${port.exact ? "" : " (types sampled)"}:\n${lines.join("\n")}`;
+    };
+    const names = (port) => (port ? port.columns.map((c) => c.name).join(", ") : "");
+    for (const dfId of Object.keys(this.data())) {
+      const { data } = this.node(dfId);
+      const mine = schemas[data.id] || { inputs: {}, outputs: {} };
+      const el = this.nodeElement(dfId);
+      this.decorate(dfId);
+      el.querySelectorAll(".inputs .input").forEach((port, i) => {
+        const found = mine.inputs[data.ports.inputs[i].name];
+        port.title = `${port.title}\n${listing(found)}`;
+        port.dataset.columns = names(found);
+      });
+      el.querySelectorAll(".outputs .output").forEach((port, i) => {
+        const found = mine.outputs[data.ports.outputs[i]];
+        port.title = `${port.title}\n${listing(found)}`;
+        port.dataset.columns = names(found);
+      });
+    }
+    for (const svg of this.element.querySelectorAll("svg.connection")) {
+      const classes = [...svg.classList];
+      const source = classes.find((c) => c.startsWith("node_out_node-"));
+      const output = classes.find((c) => /^output_\d+$/.test(c));
+      const node = source && this.node(source.slice("node_out_node-".length));
+      if (!node || !output) continue;
+      const port = node.data.ports.outputs[portIndex(output)];
+      const found = (schemas[node.data.id] || { outputs: {} }).outputs[port];
+      let title = svg.querySelector("title");
+      if (!title) {
+        title = document.createElementNS("http://www.w3.org/2000/svg", "title");
+        svg.prepend(title);
+      }
+      title.textContent = `${node.data.id}.${port} → ${listing(found)}`;
+      svg.dataset.columns = names(found);
+    }
+  }
+
   setRunState(nodes) {
     for (const dfId of Object.keys(this.data())) {
       const el = this.nodeElement(dfId);

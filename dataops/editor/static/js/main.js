@@ -20,6 +20,7 @@ const state = {
   saved: null,
   selected: null,
   problems: [],
+  schemas: {}, // node id to {inputs, outputs}: the columns on each port, from validation
   runId: null,
   run: null,
   previews: new Map(),
@@ -75,7 +76,11 @@ async function validateNow() {
   const seq = ++validateSeq;
   try {
     const result = await api("POST", "/api/validate", currentDoc());
-    if (seq === validateSeq) setProblems(result.problems);
+    if (seq !== validateSeq) return;
+    setProblems(result.problems);
+    state.schemas = result.schemas || {};
+    graph.setSchemas(state.schemas);
+    fillPickers();
   } catch (e) {
     showMessage(`validation failed: ${e.message}`, "error");
   }
@@ -155,11 +160,18 @@ function renderInspector() {
   else panel.querySelector(".module-line").after(holder);
   if (list) holder.append(list);
   container.replaceChildren(panel);
+  fillPickers();
+  showPreview(dfId);
+}
+
+// Offer the columns reaching the selected node in its column pickers and SQL fields.
+function fillPickers() {
+  const dfId = state.selected;
+  if (!dfId || !graph.node(dfId)) return;
   columns.upstream(dfId).then((names) => {
     if (state.selected !== dfId) return;
     document.querySelectorAll("#inspector datalist.column-list").forEach((l) => fillColumns(l, names));
   });
-  showPreview(dfId);
 }
 
 async function showPreview(dfId) {
@@ -253,6 +265,7 @@ async function openFlowchart(name) {
     state.file = result.file;
     state.saved = JSON.stringify(currentDoc());
     setProblems(result.problems);
+    validateNow(); // the columns on every port
     updateButtons();
     window.history.replaceState(null, "", `?flowchart=${encodeURIComponent(name)}`);
     if (dropped.length) showMessage(`Edges that name no existing node or port were left out: ${dropped.join(", ")}`, "warn");
@@ -504,7 +517,7 @@ async function boot() {
     onRefuse: (reason) => showMessage(`connection refused: ${reason}`, "error"),
   });
   graph.editor.on("zoom", (zoom) => ($("zoom-reset-btn").textContent = `${Math.round(zoom * 100)}%`));
-  columns = new ColumnSource(graph, () => state.modules, () => state.run);
+  columns = new ColumnSource(graph, () => state.modules, () => state.run, () => state.schemas);
   wireToolbar();
   wireCanvasDrop();
   try {

@@ -4,11 +4,15 @@
 // descriptions are help text. Strings, numbers, booleans and enums get plain inputs, arrays of
 // strings a tag list, anything else a JSON text area. Column-like fields offer known columns.
 
+import { attachCompletion } from "./autocomplete.js";
 import { el } from "./dom.js";
 
 const COLUMN_NAMES = new Set([
   "column", "columns", "by", "subset", "index", "on", "left_on", "right_on", "id_columns", "value_columns", "values",
+  "partition_by", "order_by",
 ]);
+// SQL text: completed with the columns reaching the node and DuckDB's function names.
+const SQL_NAMES = new Set(["condition", "expression", "query"]);
 
 export function isColumnField(name) {
   return COLUMN_NAMES.has(name) || /_columns?$/.test(name) || /_on$/.test(name);
@@ -106,9 +110,15 @@ export function paramsForm(schema, params, { columns, onChange }) {
     const label = el("label", { for: id, className: "param-label" }, el("span", { text: field.title || name }));
     if (required.has(name)) label.append(el("span", { className: "required", text: " *", title: "required" }));
     const row = el("div", { className: `param kind-${kind}`, "data-param": name }, label);
-    const columnList = isColumnField(name) ? datalist(columns) : null;
-    row.append(control(kind, field, id, params[name], columnList, (v) => commit(name, v), required.has(name), defs));
+    const sql = SQL_NAMES.has(name) && kind === "string";
+    const picker = isColumnField(name) && kind !== "json";
+    const columnList = picker || sql || kind === "json" ? datalist(columns) : null;
+    row.append(control(kind, field, id, params[name], picker ? columnList : null, (v) => commit(name, v), required.has(name), defs));
     if (columnList) row.append(columnList);
+    if (sql || kind === "json") {
+      // JSON params name columns too (mapping keys, aggregations, rules): complete them there
+      attachCompletion(row.querySelector(`#${id}`), () => [...columnList.options].map((o) => o.value), { sql });
+    }
     if (field.description) row.append(el("small", { className: "help", text: field.description }));
     form.append(row);
   }

@@ -1,0 +1,132 @@
+"""Validation that knows the data, in real headless Chromium: a wrong column in a condition is
+flagged on its node before anything runs, with the did-you-mean; ports, edges and pickers show the
+columns, downstream of renamed ones too; SQL fields complete column names.
+
+Only the editor runs (validation needs no Dagster): its Dagster URL is a port where nothing listens.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.dataops.editor.running import running_editor
+from tests.dataops.editor.test_browser import CHROMIUM, CHROMIUM_ARGS, _missing, select
+from tests.support.dagster_server import PROJECT, free_port
+
+FLOWCHART = """\
+# Orders over 100, by a column name typed from memory.
+name: wrong_column
+nodes:
+  - id: load
+    module: read_csv
+    params: {path: sales.csv}    # GBK export
+  - id: big
+    module: filter_rows
+    params: {condition: "价钱 > 100"}
+  - id: renamed
+    module: rename_columns
+    params: {mapping: {价格: 单价}}
+  - id: ordered
+    module: sort_rows
+  - id: save
+    module: write_csv
+    params: {path: out/big.csv}
+edges:
+  - {from: load, to: big}
+  - {from: big, to: save}
+  - {from: load, to: renamed}
+  - {from: renamed, to: ordered}
+"""
+ARTIFACTS = PROJECT / "test-artifacts"
+SALES = ["订单号", "城市", "产品", "价格", "数量", "日期", "客户"]
+
+
+@pytest.fixture
+def editor(workspace: Path) -> Iterator[str]:
+    reason = _missing()
+    if reason:
+        if os.environ.get("DATAOPS_REQUIRE_SERVICES"):
+            pytest.fail(f"browser test required but {reason}")
+        pytest.skip(reason)
+    (workspace / "flowcharts" / "wrong_column.yaml").write_text(FLOWCHART, encoding="utf-8")
+    with running_editor(workspace / "editor.log", {"DATAOPS_DAGSTER_URL": f"http://127.0.0.1:{free_port()}"}) as (
+        url,
+        _,
+    ):
+        yield url
+
+
+@pytest.fixture
+def page(editor: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 860})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        yield page
+        browser.close()
+        assert not errors, errors
+
+
+def test_a_wrong_column_in_a_condition_is_flagged_before_running(page, editor: str) -> None:
+    page.goto(f"{editor}/?flowchart=wrong_column")
+    page.wait_for_selector("body[data-ready=true]")
+    flagged = page.locator('[data-node-id="big"] .node-problems')
+    expected = "did you mean '价格'?"
+    page.wait_for_selector(f'[data-node-id="big"] .node-problems:has-text("{expected}")')
+    assert flagged.inner_text() == (
+        "⚠ params.condition: unknown column '价钱' (available: 订单号, 城市, 产品, 价格, 数量, 日期, 客户); "
+        "did you mean '价格'?"
+    )
+    assert page.locator('[data-node-id="big"]').get_attribute("class").count("has-problem") == 1
+    assert page.locator("#problems li", has_text="wrong_column › big › params.condition").count() == 1
+
+    # the columns on ports and edges (tooltips), known before any run
+    data_in = page.locator('[data-node-id="big"] .inputs .input').first
+    assert data_in.get_attribute("data-columns") == ", ".join(SALES)
+    assert "价格: double" in data_in.get_attribute("title")
+    edge = page.locator("svg.connection[data-columns]").first
+    assert "价格" in edge.get_attribute("data-columns")
+    assert page.locator("svg.connection title", has_text="load.result →").count() == 2
+
+    # a picker downstream of a rename offers the new name, not the old one
+    select(page, "ordered")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#inspector datalist.column-list option')].some(o => o.value === '单价')"
+    )
+    offered = page.eval_on_selector_all("#inspector datalist.column-list option", "os => os.map(o => o.value)")
+    assert "价格" not in offered and "单价" in offered
+
+    # the condition field completes column names; the fix clears the flag, still before any run
+    select(page, "big")
+    field = page.locator("#param-condition")
+    field.fill("")
+    field.press_sequentially("价")
+    page.wait_for_selector(".completions:not([hidden]) .completion:has-text('价格')")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "editor-validation.png"))
+    field.press("Enter")
+    assert field.input_value() == "价格"
+    field.press_sequentially(" > 100")
+    field.press("Tab")
+    page.wait_for_selector('[data-node-id="big"]:not(.has-problem)')
+    assert flagged.inner_text() == ""
+    assert page.locator("#validity").inner_text() == "1 problem"  # sort_rows still needs its 'by'
+
+
+def test_a_syntax_error_names_the_users_text(page, editor: str) -> None:
+    page.goto(f"{editor}/?flowchart=wrong_column")
+    page.wait_for_selector("body[data-ready=true]")
+    select(page, "big")
+    page.fill("#param-condition", "价格 >")
+    page.press("#param-condition", "Escape")
+    page.locator("#param-condition").blur()
+    expected = "syntax error: `价格 >` ends with '>', and something is missing after it"
+    page.wait_for_selector(f'[data-node-id="big"] .node-problems:has-text("{expected}")')
+    assert '")"' not in page.locator('[data-node-id="big"] .node-problems').inner_text()
