@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import Field
 
-from module_library import ModuleParams, module
-from module_library.checks import require_columns, require_text
+from module_library import ModuleParams, module, require_columns, require_text
 
 # 11 digits starting 13-19, not part of a longer run of digits; "+86 " or "86" before it is kept.
 MOBILE = r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)"
