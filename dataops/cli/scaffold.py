@@ -53,8 +53,8 @@ import pandas as pd
 import pytest
 
 from dataops.errors import ModuleError
+from module_library import get_module
 from module_library.discovery import discover
-from module_library.registry import get_module
 
 PLUGINS = Path(__file__).resolve().parents[1]
 
