@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import dagster as dg
 import yaml
@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 
 from dataops.errors import FlowchartError, Problem, Where
 from dataops.flowcharts import FlowchartSource, parse, read, read_folder
+from dataops_defs.component_schema import FlowchartKeys
 from dataops_defs.definitions import build_definitions
 
 # What `dg scaffold defs dataops.FlowchartComponent NAME` writes next to the defs.yaml.
@@ -48,7 +49,7 @@ class FlowchartComponent(dg.Component, dg.Model, dg.Resolvable):
     job of its own and never hides the others, as in the project's flowcharts folder.
     """
 
-    flowchart: dict[str, Any] | None = Field(
+    flowchart: Annotated[dict[str, Any] | None, FlowchartKeys()] = Field(
         None, description="The flowchart itself (name, nodes, edges ...), as in a flowchart file."
     )
     path: str | None = Field(

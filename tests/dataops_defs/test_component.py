@@ -164,17 +164,31 @@ def test_dg_lists_the_component(dg_project: Path, workspace: Path) -> None:
     assert listed["dataops.FlowchartComponent"]["summary"].startswith("DataOps flowcharts as Dagster definitions")
 
 
-def test_dg_check_yaml_names_file_and_line_of_a_wrong_param(dg_project: Path, workspace: Path) -> None:
+@pytest.mark.parametrize(
+    ("right", "wrong", "message"),
+    [
+        (
+            "  flowchart:",
+            "  flowchat:",
+            "attributes.flowchat Additional properties are not allowed ('flowchat' was unexpected)",
+        ),
+        (
+            "          by: [城市]",
+            "          byy: [城市]",
+            "attributes.flowchart.nodes.1.params.byy Additional properties are not allowed ('byy' was unexpected)",
+        ),
+    ],
+)
+def test_dg_check_yaml_names_file_and_line_of_a_wrong_param(
+    dg_project: Path, workspace: Path, right: str, wrong: str, message: str
+) -> None:
     defs_yaml = dg_project / "src" / "dg_project" / "defs" / "revenue" / "defs.yaml"
     text = defs_yaml.read_text(encoding="utf-8")
-    line = text.splitlines().index("  flowchart:") + 1
-    defs_yaml.write_text(text.replace("  flowchart:", "  flowchat:"), encoding="utf-8")
+    line = text.splitlines().index(right) + 1
+    defs_yaml.write_text(text.replace(right, wrong), encoding="utf-8")
     result = _dg(["check", "yaml"], dg_project, workspace, [dg_project / "src", PROJECT])
     assert result.returncode != 0
-    assert (
-        f"{defs_yaml}:{line} - dataops.FlowchartComponent attributes.flowchat Additional properties are not "
-        "allowed ('flowchat' was unexpected)"
-    ) in result.stdout + result.stderr
+    assert f"{defs_yaml}:{line} - dataops.FlowchartComponent {message}" in result.stdout + result.stderr
 
 
 def test_dg_check_and_list_defs_in_this_project(workspace: Path) -> None:
