@@ -17,7 +17,6 @@ text. Anything else stays with the filter node.
 
 from __future__ import annotations
 
-import copy
 import datetime
 import decimal
 import functools
@@ -145,14 +144,23 @@ def _structured(
 
 
 def _parse(condition: str) -> dict[str, Any] | None:
+    """DuckDB's parse of `condition` (a fresh copy: callers key constants by node identity)."""
+    text = _parsed(condition)
+    return json.loads(text) if text else None
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(condition: str) -> str:
+    """The condition's expression tree as JSON; empty when DuckDB cannot parse it. Cached: the
+    source and the filter node of one run translate the same condition."""
     with sandbox({}) as con:
         try:
             tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [f"SELECT ({condition})"]).fetchall()[0][0])
         except duckdb.Error:
-            return None
+            return ""
     if tree.get("error") or len(tree.get("statements", [])) != 1:
-        return None
-    return tree["statements"][0]["node"]["select_list"][0]
+        return ""
+    return json.dumps(tree["statements"][0]["node"]["select_list"][0])
 
 
 def _conjuncts(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -214,20 +222,44 @@ def _operands(node: dict[str, Any], names: tuple[str, ...]) -> tuple[str, list[d
 
 def _fold(constants: list[dict[str, Any]]) -> dict[int, pa.Scalar]:
     """DuckDB's value of each constant expression, keyed by the node's identity."""
-    if not constants:
-        return {}
-    values: dict[int, pa.Scalar] = {}
-    with sandbox({}) as con:
-        template = json.loads(con.execute("SELECT json_serialize_sql('SELECT 1')").fetchall()[0][0])
-        for node in constants:  # one at a time: a constant DuckDB refuses leaves only its own conjunct
-            statement = copy.deepcopy(template)
-            statement["statements"][0]["node"]["select_list"] = [{**node, "alias": "value"}]
-            try:
-                sql = con.execute("SELECT json_deserialize_sql(?)", [json.dumps(statement)]).fetchall()[0][0]
-                values[id(node)] = con.sql(sql).to_arrow_table().column(0)[0]
+    keys = [json.dumps(node, sort_keys=True) for node in constants]
+    missing = [key for key in dict.fromkeys(keys) if key not in _folded]
+    if missing:
+        if len(_folded) > _FOLDED_KEPT:
+            _folded.clear()
+        with sandbox({}) as con:
+            try:  # all in one query; if DuckDB refuses one, one at a time, so only its own conjunct stays
+                _folded.update(zip(missing, _evaluate(con, missing), strict=True))
             except (duckdb.Error, pa.ArrowException, IndexError):
-                continue
-    return values
+                for key in missing:
+                    try:
+                        _folded[key] = _evaluate(con, [key])[0]
+                    except (duckdb.Error, pa.ArrowException, IndexError):
+                        _folded[key] = None
+    return {id(node): value for node, key in zip(constants, keys, strict=True) if (value := _folded[key]) is not None}
+
+
+_folded: dict[str, pa.Scalar | None] = {}  # a constant's JSON -> its value (None: DuckDB refused it)
+_FOLDED_KEPT = 1024
+
+
+def _evaluate(con: duckdb.DuckDBPyConnection, nodes: list[str]) -> list[pa.Scalar]:
+    """The values of constant expression trees (as JSON), from one `SELECT` of them all."""
+    statement = _select(con)
+    select_list = [{**json.loads(node), "alias": f"v{i}"} for i, node in enumerate(nodes)]
+    statement["statements"][0]["node"]["select_list"] = select_list
+    sql = con.execute("SELECT json_deserialize_sql(?)", [json.dumps(statement)]).fetchall()[0][0]
+    row = con.sql(sql).to_arrow_table()
+    return [row.column(i)[0] for i in range(len(nodes))]
+
+
+_template: list[str] = []  # DuckDB's tree of `SELECT 1`, as JSON: its select list is replaced
+
+
+def _select(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    if not _template:
+        _template.append(con.execute("SELECT json_serialize_sql('SELECT 1')").fetchall()[0][0])
+    return json.loads(_template[0])
 
 
 def _arrow(conjunct: Conjunct, schema: pa.Schema) -> tuple[ds.Expression, str] | None:

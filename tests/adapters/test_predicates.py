@@ -40,6 +40,7 @@ SCHEMA = pa.schema(
         ("d < '1994-02-01'", "d < DATE '1994-02-01'"),
         ("ts > TIMESTAMP '2026-01-01 00:00:00'", None),  # a naive time against a zoned column
         ("nope > 1 AND n <> 2", "n <> 2"),
+        ("n < CAST('abc' AS INTEGER) AND d >= DATE '1994-01-01'", "d >= DATE '1994-01-01'"),  # a refused constant
     ],
 )
 def test_what_translates(condition: str, text: str | None) -> None:
