@@ -164,6 +164,8 @@ def _in_own_type(values: pa.ChunkedArray, fill: Callable[[pa.ChunkedArray], pa.C
     """`fill` over the column's plain values (views as strings, dictionaries decoded, NaN as null),
     the result in the column's type."""
     filled = fill(_nan_as_null(values.cast(_plain(values.type))))
+    if pa.types.is_dictionary(values.type):  # the fill value may be new to the dictionary
+        filled = pc.dictionary_encode(filled)
     return filled.cast(values.type) if filled.type != values.type else filled
 
 
