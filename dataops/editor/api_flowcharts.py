@@ -1,10 +1,12 @@
-"""/api/flowcharts: list, open, save (JSON, atomic, then reload Dagster) and delete flowchart files."""
+"""/api/flowcharts: list, open, save (atomic, then reload Dagster; a YAML file stays YAML with its comments)
+and delete flowchart files."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from ruamel.yaml.error import YAMLError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,6 +26,7 @@ from dataops.editor.models import (
     SaveResult,
 )
 from dataops.editor.openapi import Endpoint
+from dataops.editor.yaml_roundtrip import merged_yaml
 from dataops.spec.loader import MAX_BYTES
 from dataops.spec.models import IDENTIFIER
 
@@ -67,6 +70,9 @@ def save_flowchart(ctx: EditorContext, name: str, document: Any, replace: bool) 
     if document.get("name") != name:
         raise ApiError(400, f"the document's name {document.get('name')!r} differs from '{name}' in the URL")
     folder = ctx.settings.flowcharts
+    found = store.find(folder, name)
+    if len(found) == 1 and found[0].format == "yaml" and found[0].document is not None:
+        return _save_yaml(ctx, found[0], document)
     target = f"{name}.json"
     text = store.to_json(document)
     size = len(text.encode())
@@ -92,6 +98,29 @@ def save_flowchart(ctx: EditorContext, name: str, document: Any, replace: bool) 
         name=name,
         file=path.name,
         replaced=[o.path.name for o in others if o.path != path],
+        problems=validate_document(ctx, document),
+        reload=reload_code_location(ctx),
+    )
+
+
+def _save_yaml(ctx: EditorContext, stored: store.StoredFlowchart, document: dict[str, Any]) -> SaveResult:
+    """Into the YAML file it came from, keeping its comments, key order and layout."""
+    try:
+        text = merged_yaml(stored.path.read_text(encoding="utf-8-sig"), document)
+    except (OSError, UnicodeDecodeError, YAMLError) as exc:
+        raise ApiError(409, f"{stored.path.name} cannot be updated ({exc}); nothing was saved") from None
+    size = len(text.encode())
+    if size > MAX_BYTES:
+        raise ApiError(
+            413,
+            f"'{stored.name}' would be {size:,} bytes as {stored.path.name}; flowcharts are limited to "
+            f"{MAX_BYTES:,} bytes, so nothing was saved; split it into smaller flowcharts",
+        )
+    path = store.write_file(stored.path, text)
+    return SaveResult(
+        name=stored.name,
+        file=path.name,
+        replaced=[],
         problems=validate_document(ctx, document),
         reload=reload_code_location(ctx),
     )

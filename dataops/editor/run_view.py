@@ -47,11 +47,10 @@ def node_preview(run: dict[str, Any], node: str, url: str) -> NodePreview | None
     status = run_status(run, url).nodes.get(node)
     if status is None:
         return None
-    step = f"{run['jobName']}__{node}"
     outputs = [
         _output(event.get("outputName") or "written", event["metadataEntries"])
         for event in _events(run)
-        if event.get("stepKey") == step and event["__typename"] in ("HandledOutputEvent", "MaterializationEvent")
+        if _node(run["jobName"], event.get("stepKey") or "") == node and event["__typename"] in ("HandledOutputEvent", "MaterializationEvent")
     ]
     return NodePreview(run_id=run["runId"], node=node, state=status.state, error=status.error, outputs=outputs)
 
@@ -120,7 +119,8 @@ def _run_failure(run: dict[str, Any]) -> str | None:
 
 
 def _node(flowchart: str, step: str) -> str:
-    return step.removeprefix(f"{flowchart}__")
+    """The node of a step: steps are `<flowchart>.<flowchart>__<node>` (the op inside the flowchart's graph)."""
+    return step.rpartition(".")[2].removeprefix(f"{flowchart}__")
 
 
 def _unescape(cell: str) -> str:

@@ -1,4 +1,4 @@
-"""The editor's view of the flowcharts folder (`dataops.flowcharts` reads it): list, find by name, save as JSON."""
+"""The editor's view of the flowcharts folder (`dataops.flowcharts` reads it): list, find by name, save."""
 
 from __future__ import annotations
 
@@ -57,4 +57,9 @@ def to_json(document: dict[str, Any]) -> str:
 def write_json(folder: Path, name: str, text: str) -> Path:
     """`<folder>/<name>.json`, replaced atomically and synced: it is the user's work."""
     folder.mkdir(parents=True, exist_ok=True)
-    return write_text_atomically(folder / f"{name}.json", text, durable=True)
+    return write_file(folder / f"{name}.json", text)
+
+
+def write_file(path: Path, text: str) -> Path:
+    """`path` replaced atomically and synced (a YAML flowchart saved in place)."""
+    return write_text_atomically(path, text, durable=True)

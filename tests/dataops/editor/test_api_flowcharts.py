@@ -59,14 +59,34 @@ def test_yaml_without_positions_is_laid_out_left_to_right(client: TestClient, wo
     assert xs == sorted(xs) and len(set(xs)) == len(xs)
 
 
-def test_saving_over_a_yaml_flowchart_needs_replace(client: TestClient, workspace: Path) -> None:
+def test_saving_a_yaml_flowchart_keeps_it_yaml_with_its_comments_and_key_order(
+    client: TestClient, workspace: Path
+) -> None:
+    shutil.copy(PROJECT / "flowcharts" / "sales_by_city.yaml", workspace / "flowcharts")
+    original = (workspace / "flowcharts" / "sales_by_city.yaml").read_text(encoding="utf-8")
+    document = client.get("/api/flowcharts/sales_by_city").json()["document"]
+    document["nodes"][1]["params"]["condition"] = "价格 > 50"
+    saved = client.put("/api/flowcharts/sales_by_city", json=document).json()
+    assert (saved["file"], saved["replaced"], saved["problems"]) == ("sales_by_city.yaml", [], [])
+    assert sorted(p.name for p in (workspace / "flowcharts").iterdir()) == ["sales_by_city.yaml"]
+    text = (workspace / "flowcharts" / "sales_by_city.yaml").read_text(encoding="utf-8")
+    assert '    params: {condition: "价格 > 50"}\n' in text
+    assert "    params: {path: sales.csv}          # encoding and delimiter are detected\n" in text
+    assert "    position: {x: 60, y: 60}\n" in text  # the layout the editor gave it, one line per node
+    kept = [line for line in original.splitlines() if "condition" not in line]
+    assert [line for line in text.splitlines() if "position" not in line and "condition" not in line] == kept
+    assert client.get("/api/flowcharts/sales_by_city").json()["document"] == document
+
+
+def test_saving_over_a_yaml_and_a_json_file_of_one_flowchart_needs_replace(client: TestClient, workspace: Path) -> None:
     shutil.copy(PROJECT / "flowcharts" / "sales_by_city.yaml", workspace / "flowcharts")
     document = client.get("/api/flowcharts/sales_by_city").json()["document"]
+    (workspace / "flowcharts" / "copy.json").write_text(json.dumps(document), encoding="utf-8")
     clash = client.put("/api/flowcharts/sales_by_city", json=document)
     assert clash.status_code == 409
     assert "sales_by_city.yaml" in clash.json()["error"]
     replaced = client.put("/api/flowcharts/sales_by_city?replace=true", json=document).json()
-    assert replaced["replaced"] == ["sales_by_city.yaml"]
+    assert sorted(replaced["replaced"]) == ["copy.json", "sales_by_city.yaml"]
     assert sorted(p.name for p in (workspace / "flowcharts").iterdir()) == ["sales_by_city.json"]
 
 

@@ -2,20 +2,17 @@
 flagged on its node before anything runs, with the did-you-mean; ports, edges and pickers show the
 columns, downstream of renamed ones too; SQL fields complete column names.
 
-Only the editor runs (validation needs no Dagster): its Dagster URL is a port where nothing listens.
+Only the editor runs (validation needs no Dagster; fixtures in conftest.py).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.dataops.editor.running import running_editor
-from tests.dataops.editor.test_browser import CHROMIUM, CHROMIUM_ARGS, _missing, select
-from tests.support.dagster_server import PROJECT, free_port
+from tests.dataops.editor.test_browser import select
+from tests.support.dagster_server import PROJECT
 
 FLOWCHART = """\
 # Orders over 100, by a column name typed from memory.
@@ -45,37 +42,14 @@ ARTIFACTS = PROJECT / "test-artifacts"
 SALES = ["订单号", "城市", "产品", "价格", "数量", "日期", "客户"]
 
 
-@pytest.fixture
-def editor(workspace: Path) -> Iterator[str]:
-    reason = _missing()
-    if reason:
-        if os.environ.get("DATAOPS_REQUIRE_SERVICES"):
-            pytest.fail(f"browser test required but {reason}")
-        pytest.skip(reason)
+@pytest.fixture(autouse=True)
+def flowchart(workspace: Path) -> None:
     (workspace / "flowcharts" / "wrong_column.yaml").write_text(FLOWCHART, encoding="utf-8")
-    with running_editor(workspace / "editor.log", {"DATAOPS_DAGSTER_URL": f"http://127.0.0.1:{free_port()}"}) as (
-        url,
-        _,
-    ):
-        yield url
 
 
-@pytest.fixture
-def page(editor: str):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 860})
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        yield page
-        browser.close()
-        assert not errors, errors
-
-
-def test_a_wrong_column_in_a_condition_is_flagged_before_running(page, editor: str) -> None:
-    page.goto(f"{editor}/?flowchart=wrong_column")
+def test_a_wrong_column_in_a_condition_is_flagged_before_running(chromium, editor_only: str) -> None:
+    page = chromium
+    page.goto(f"{editor_only}/?flowchart=wrong_column")
     page.wait_for_selector("body[data-ready=true]")
     flagged = page.locator('[data-node-id="big"] .node-problems')
     expected = "did you mean '价格'?"
@@ -88,6 +62,7 @@ def test_a_wrong_column_in_a_condition_is_flagged_before_running(page, editor: s
     assert page.locator("#problems li", has_text="wrong_column › big › params.condition").count() == 1
 
     # the columns on ports and edges (tooltips), known before any run
+    page.wait_for_selector('[data-node-id="big"] .inputs .input[data-columns]')
     data_in = page.locator('[data-node-id="big"] .inputs .input').first
     assert data_in.get_attribute("data-columns") == ", ".join(SALES)
     assert "价格: double" in data_in.get_attribute("title")
@@ -120,8 +95,9 @@ def test_a_wrong_column_in_a_condition_is_flagged_before_running(page, editor: s
     assert page.locator("#validity").inner_text() == "1 problem"  # sort_rows still needs its 'by'
 
 
-def test_a_syntax_error_names_the_users_text(page, editor: str) -> None:
-    page.goto(f"{editor}/?flowchart=wrong_column")
+def test_a_syntax_error_names_the_users_text(chromium, editor_only: str) -> None:
+    page = chromium
+    page.goto(f"{editor_only}/?flowchart=wrong_column")
     page.wait_for_selector("body[data-ready=true]")
     select(page, "big")
     page.fill("#param-condition", "价格 >")
@@ -130,3 +106,16 @@ def test_a_syntax_error_names_the_users_text(page, editor: str) -> None:
     expected = "syntax error: `价格 >` ends with '>', and something is missing after it"
     page.wait_for_selector(f'[data-node-id="big"] .node-problems:has-text("{expected}")')
     assert '")"' not in page.locator('[data-node-id="big"] .node-problems').inner_text()
+
+
+def test_a_node_just_dropped_and_connected_offers_the_columns_reaching_it(chromium, editor_only: str) -> None:
+    from tests.dataops.editor.test_browser import connect, drag_module
+
+    page = chromium
+    page.goto(f"{editor_only}/?flowchart=wrong_column")
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector('[data-node-id="big"] .inputs .input[data-columns]')
+    drag_module(page, "select_columns", 620, 430)
+    connect(page, "renamed", "select_columns_1")
+    select(page, "select_columns_1")
+    page.wait_for_selector("#inspector datalist.column-list option[value='单价']", state="attached")
