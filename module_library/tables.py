@@ -31,7 +31,9 @@ def keep(table: pa.Table, mask: pa.Array | pa.ChunkedArray) -> pa.Table:
     return _select_rows(table, lambda t: t.filter(mask), lambda c: keep_views(c, mask))
 
 
-def with_column(table: pa.Table, name: str, values: pa.Array | pa.ChunkedArray, *, pandas_dtype: str | None = None) -> pa.Table:
+def with_column(
+    table: pa.Table, name: str, values: pa.Array | pa.ChunkedArray, *, pandas_dtype: str | None = None
+) -> pa.Table:
     """`table` with column `name` replaced in place, or appended; the other columns are untouched.
 
     A replaced column of another type loses its entry in pandas' schema metadata (which would make
@@ -46,6 +48,14 @@ def with_column(table: pa.Table, name: str, values: pa.Array | pa.ChunkedArray, 
         changed = True
         table = table.append_column(pa.field(name, values.type), values)
     return _with_pandas_dtype(table, name, pandas_dtype) if changed or pandas_dtype else table
+
+
+def as_float(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A numeric column as float64; decimals through their text, since Arrow's direct cast is off by
+    an ulp (100840.04 became 100840.04000000001)."""
+    if pa.types.is_decimal(column.type):
+        return column.cast(pa.string()).cast(pa.float64())
+    return column.cast(pa.float64())
 
 
 def _with_pandas_dtype(table: pa.Table, name: str, dtype: str | None) -> pa.Table:

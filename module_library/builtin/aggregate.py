@@ -34,6 +34,9 @@ SQL = {
 }
 
 
+PICKED = ("min", "max", "first", "last")
+
+
 class Aggregation(ModuleParams):
     column: str | None = Field(None, description="Column to aggregate (not needed for size).")
     function: Function = Field(description="Aggregate function.")
@@ -82,7 +85,12 @@ def group_aggregate(data: pa.Table, params: GroupAggregateParams) -> pa.Table:
     uses_row = any(a.function in ("first", "last") for a in params.aggregations)
     table = with_row_numbers(data) if uses_row else data
     result = run_query({"data": table}, sql, field="aggregations", columns=data.column_names)
-    return restore_types(result, {c: data.schema.field(c).type for c in params.by})
+    # keys, and values picked from a column (min, max, first, last), keep that column's type
+    picked = {a.output: a.column for a in params.aggregations if a.column and a.function in PICKED}
+    types = {c: data.schema.field(c).type for c in params.by} | {
+        o: data.schema.field(c).type for o, c in picked.items()
+    }
+    return restore_types(result, types)
 
 
 def aggregate_sql(function: str, column: str | None, schema: pa.Schema) -> str:

@@ -20,7 +20,7 @@ from module_library import ModuleParams, module
 from module_library.builtin.aggregate import with_row_numbers
 from module_library.checks import dtype_name, is_number_type, is_text_type, require_columns
 from module_library.expressions import quote, run_query
-from module_library.tables import keep, sortable, take, with_column
+from module_library.tables import as_float, keep, sortable, take, with_column
 
 
 class DeduplicateParams(ModuleParams):
@@ -129,7 +129,7 @@ def _fill_strategy(values: pa.ChunkedArray, column: str, strategy: Strategy) -> 
             f"column '{column}' holds {dtype_name(values)} values; {strategy} needs numbers (use mode, or cast_types first)",
             Where(field="columns"),
         )
-    numbers = _nan_as_null(values.cast(pa.float64()))  # a mean is rarely whole, so integer columns become float
+    numbers = _nan_as_null(as_float(values))  # a mean is rarely whole, so integer columns become float
     if strategy == "mean":
         fill = pc.mean(numbers)
     else:

@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 from dataops.errors import ModuleError, Where
 from module_library import ModuleParams, module
 from module_library.checks import require_columns, require_numeric
-from module_library.tables import sortable, with_column
+from module_library.tables import as_float, sortable, with_column
 
 MAX_ONE_HOT_VALUES = 1000
 
@@ -31,7 +31,7 @@ def normalize(data: pa.Table, params: NormalizeParams) -> pa.Table:
     require_columns(data, params.columns, field="columns")
     require_numeric(data, params.columns, field="columns")
     for column in params.columns:
-        values = data.column(column).cast(pa.float64())
+        values = as_float(data.column(column))
         known = _without_nan(values)
         if params.method == "minmax":
             low, high = pc.min(known).as_py(), pc.max(known).as_py()
@@ -119,7 +119,7 @@ def bin_column(data: pa.Table, params: BinColumnParams) -> pa.Table:
     """Put each value into an interval (a, b], the first one closed [a, b]; values outside the edges get null."""
     require_columns(data, [params.column], field="column")
     require_numeric(data, [params.column], field="column")
-    values = _without_nan(data.column(params.column).cast(pa.float64()))
+    values = _without_nan(as_float(data.column(params.column)))
     edges = _edges(values, params.bins)
     labels = params.labels or [
         f"{'[' if i == 0 else '('}{_number(a)}, {_number(b)}]" for i, (a, b) in enumerate(pairwise(edges))

@@ -14,7 +14,7 @@ from module_library import ModuleParams, module
 from module_library.checks import require_columns, require_numeric
 from module_library.expressions import condition_mask, referenced_columns
 from module_library.fields import SqlCondition
-from module_library.tables import keep, with_column
+from module_library.tables import as_float, keep, with_column
 
 BROKEN_RULES = "broken_rules"
 
@@ -33,7 +33,7 @@ def drop_outliers(data: pa.Table, params: DropOutliersParams) -> pa.Table:
     require_numeric(data, params.columns, field="columns")
     outlier = pa.chunked_array([pa.repeat(False, data.num_rows)], pa.bool_())
     for column in params.columns:
-        values = data.column(column).cast(pa.float64())
+        values = as_float(data.column(column))
         values = pc.if_else(pc.is_nan(values), None, values)  # NaN is missing, as a null is
         if params.method == "iqr":
             q1, q3 = pc.quantile(values, q=[0.25, 0.75], interpolation="linear").to_pylist()

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from module_library import ModuleResult, NoParams, module
 from module_library.checks import dtype_name, is_number_type
+from module_library.tables import as_float, sortable
 
 MAX_HISTOGRAMS = 20
 HISTOGRAM_BINS = 20
@@ -52,7 +53,7 @@ def _numbers(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
     """A numeric column as float64 with NaN as null (pandas' summaries skip NaN), else None."""
     if not is_number_type(column.type):
         return None
-    numbers = column.cast(pa.float64())
+    numbers = as_float(column)
     return pc.if_else(pc.is_nan(numbers), None, numbers)
 
 
@@ -65,8 +66,8 @@ def _nulls(column: pa.ChunkedArray) -> int:
 
 def _distinct(column: pa.ChunkedArray) -> int:
     """Distinct values, nulls and NaN not counted (a hash table of the values: faster than count_distinct)."""
-    try:
-        distinct = pc.unique(column)
+    try:  # views decoded first: pyarrow 26's unique turns a null view into ""
+        distinct = pc.unique(sortable(pa.table({"v": column})).column(0))
     except (pa.ArrowNotImplementedError, pa.ArrowTypeError):  # e.g. structs: count their distinct text
         distinct = pc.unique(pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string()))
     missing = distinct.null_count

@@ -16,6 +16,7 @@ from module_library.builtin.aggregate import with_row_numbers
 from module_library.builtin.rows import flags
 from module_library.checks import require_columns
 from module_library.expressions import quote, run_query
+from module_library.tables import with_column
 
 WindowFunction = Literal["row_number", "rank", "dense_rank", "lag", "lead", "cumsum", "cummean"]
 NEEDS_COLUMN = {"lag", "lead", "cumsum", "cummean"}
@@ -85,11 +86,7 @@ def window(data: pa.Table, params: WindowParams) -> pa.Table:
         {"data": table}, f"SELECT {', '.join(values)} FROM data ORDER BY __row", field="functions", columns=used
     )
     for spec in params.functions:
-        column = result.column(spec.as_)
-        if spec.as_ in data.column_names:
-            data = data.set_column(data.column_names.index(spec.as_), spec.as_, column)
-        else:
-            data = data.append_column(spec.as_, column)
+        data = with_column(data, spec.as_, result.column(spec.as_))
     return data
 
 
