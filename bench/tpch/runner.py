@@ -15,6 +15,7 @@ import json
 import math
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -31,7 +32,7 @@ from bench.common import (
     run_process,
 )
 from bench.common import warm_server as start_warm_server
-from bench.report import Section, Target, bar_chart
+from bench.report import Section, Target, bar_chart, write
 from bench.tpch import HERE, QUERIES, flowchart
 from bench.tpch.check import differences, reference
 from bench.tpch.data import generate
@@ -54,8 +55,11 @@ class Outcome:
         return median([getattr(run, attribute) for run in self.runs]) if self.runs else math.nan
 
 
-def measure(scale: float, repeats: int) -> dict[tuple[int, str], Outcome]:
-    """Alternating runs of every variant on every query at `scale`."""
+def measure(
+    scale: float, repeats: int, progress: Callable[[dict[tuple[int, str], Outcome]], None] | None = None
+) -> dict[tuple[int, str], Outcome]:
+    """Alternating runs of every variant on every query at `scale`; `progress` sees the outcomes so
+    far after each run (an interrupted SF 10 run keeps what it measured)."""
     data = generate(scale)
     expected = {query: reference(data, query) for query in QUERIES}
     outcomes = {(query, variant): Outcome() for query in QUERIES for variant in VARIANTS}
@@ -88,6 +92,8 @@ def measure(scale: float, repeats: int) -> dict[tuple[int, str], Outcome]:
                 outcome.runs.append(process)
             shown = outcome.problem or f"{process.seconds:.2f} s, {process.peak_mib:.0f} MiB"
             print(f"  SF {scale:g} Q{query:<2} {variant:<13} {shown}", flush=True)
+            if progress is not None:
+                progress(outcomes)
 
         alternate(
             {f"{q} {v}": functools.partial(once, q, v) for q in QUERIES for v in VARIANTS},
@@ -105,7 +111,31 @@ def _reason(output: str) -> str:
 
 
 def run(scales: list[float], repeats: int) -> Section:
-    section = Section(
+    """Measure each scale factor, keeping every run in results.json as it finishes; the section
+    reports every scale factor measured so far."""
+    results = _earlier()
+    for scale in scales:
+        before, key = load_average(), f"sf{scale:g}"
+
+        def store(
+            outcomes: dict[tuple[int, str], Outcome], complete: bool = False, before: str = before, key: str = key
+        ) -> None:
+            results[key] = {
+                "repeats": repeats,
+                "complete": complete,
+                "load": f"{before} before, {load_average()} {'after' if complete else 'so far'}",
+                "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "outcomes": {f"q{q} {v}": asdict(o) for (q, v), o in outcomes.items()},
+            }
+            RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            RESULTS.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+
+        store(measure(scale, repeats, store), complete=True)
+    return reported(results)
+
+
+def _section() -> Section:
+    return Section(
         name="tpch",
         title="8. TPC-H Q1, Q3, Q5, Q6, Q10, Q12",
         intro=(
@@ -133,27 +163,19 @@ def run(scales: list[float], repeats: int) -> Section:
             "DuckDB MiB",
             "dataops MiB",
         ],
-        settings=f"SF {', '.join(f'{s:g}' for s in scales)}; {repeats} alternating runs each",
     )
-    results = _earlier()
-    for scale in scales:
-        before = load_average()
-        outcomes = measure(scale, repeats)
-        results[f"sf{scale:g}"] = {
-            "repeats": repeats,
-            "load": f"{before} before, {load_average()} after",
-            "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "outcomes": {f"q{q} {v}": asdict(o) for (q, v), o in outcomes.items()},
-        }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
-    # Every scale factor measured so far is reported, each from its latest run (SF 10 takes long).
+
+
+def reported(results: dict[str, dict[str, Any]]) -> Section:
+    """The section of every scale factor measured so far, each from its latest run (SF 10 takes long)."""
+    section = _section()
     for key in sorted(results, key=lambda k: float(k.removeprefix("sf"))):
         scale, run = float(key.removeprefix("sf")), results[key]
         _report(section, scale, _outcomes(run["outcomes"]))
         section.notes.append(
-            f"SF {scale:g} measured {run['when']}, {run['repeats']} alternating run(s); load average (1/5/15 min) "
-            f"{run['load']} on {machine()}."
+            f"SF {scale:g} measured {run['when']}, {run['repeats']} alternating run(s)"
+            f"{'' if run.get('complete', True) else ' (interrupted: the runs that finished)'}; load average "
+            f"(1/5/15 min) {run['load']} on {machine()}."
         )
     section.settings = ", ".join(f"SF {k.removeprefix('sf')}: {results[k]['repeats']} run(s)" for k in results)
     section.notes.append(f"Every run's figures and output: `{RESULTS.relative_to(WORK.parents[1])}` (not committed).")
@@ -247,3 +269,7 @@ def _ratio(value: float) -> str:
 def _geomean(values: list[float]) -> float:
     present = [v for v in values if not math.isnan(v)]
     return math.exp(sum(map(math.log, present)) / len(present)) if present else math.nan
+
+
+if __name__ == "__main__":  # `python -m bench.tpch.runner`: rewrite the docs from results.json, measuring nothing
+    write([reported(_earlier())])
