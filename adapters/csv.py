@@ -6,7 +6,7 @@ import codecs
 import csv as stdlib_csv
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 import pyarrow as pa
@@ -38,7 +38,7 @@ SCAN_BYTES = 1 << 20
 
 class CsvAdapter(FileAdapter):
     format = "csv"
-    extensions = (".csv", ".tsv")
+    extensions: ClassVar[tuple[str, ...]] = (".csv", ".tsv")  # subclasses (text) read other extensions
 
     def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pa.Table:
         sample = read_sample(path)

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -88,7 +89,8 @@ class ArrowIOManager(dg.ConfigurableIOManager, dg.UPathIOManager):
     and for re-execution; each input loads only the columns the next step reads."""
 
     base_dir: str
-    extension: ClassVar[str] = ".arrow"
+    # A ClassVar, or pydantic would make it a config field; UPathIOManager declares an instance attribute.
+    extension: ClassVar[str] = ".arrow"  # type: ignore[misc]
     _base_path: UPath = PrivateAttr()
     _held: dict[str, Held] = PrivateAttr(default_factory=dict)
     _lock: threading.Condition = PrivateAttr(default_factory=threading.Condition)
@@ -222,7 +224,8 @@ def _single_process(context: dg.OutputContext) -> bool:
     step = context.step_context
     executor = step.job_def.executor_def.name
     if executor == dg.multi_or_in_process_executor.name:
-        return "in_process" in (step.run_config.get("execution") or {}).get("config", {})
+        execution = step.run_config.get("execution")
+        return isinstance(execution, Mapping) and "in_process" in execution.get("config", {})
     return executor in IN_PROCESS_EXECUTORS
 
 
