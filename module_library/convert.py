@@ -162,6 +162,8 @@ def _to_category(values: pa.ChunkedArray) -> pa.ChunkedArray:
     plain = sortable(pa.table({"v": values})).column(0)
     distinct = pc.unique(plain).drop_null()
     distinct = distinct.take(pc.sort_indices(distinct))
+    if pa.types.is_large_string(distinct.type):  # views and large strings: categories are plain text
+        distinct = distinct.cast(pa.string())
     indices = pc.index_in(plain, value_set=distinct).cast(pa.int32())
     return pa.chunked_array(
         [pa.DictionaryArray.from_arrays(chunk, distinct) for chunk in indices.chunks],

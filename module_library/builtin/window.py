@@ -15,7 +15,7 @@ from module_library import ModuleParams, module
 from module_library.builtin.aggregate import with_row_numbers
 from module_library.builtin.rows import flags
 from module_library.checks import require_columns
-from module_library.expressions import quote, run_query
+from module_library.expressions import quote, restore_types, run_query
 from module_library.tables import with_column
 
 WindowFunction = Literal["row_number", "rank", "dense_rank", "lag", "lead", "cumsum", "cummean"]
@@ -47,7 +47,9 @@ class WindowParams(ModuleParams):
     @model_validator(mode="after")
     def _consistent(self) -> WindowParams:
         if isinstance(self.descending, list) and len(self.descending) != len(self.order_by):
-            raise ValueError(f"descending has {len(self.descending)} flags but order_by has {len(self.order_by)} columns")
+            raise ValueError(
+                f"descending has {len(self.descending)} flags but order_by has {len(self.order_by)} columns"
+            )
         names = [f.as_ for f in self.functions]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
@@ -85,6 +87,11 @@ def window(data: pa.Table, params: WindowParams) -> pa.Table:
     result = run_query(
         {"data": table}, f"SELECT {', '.join(values)} FROM data ORDER BY __row", field="functions", columns=used
     )
+    # lag/lead pick values of their column: they keep its type (string views, time zones)
+    picked = {
+        f.as_: data.schema.field(f.column).type for f in params.functions if f.function in ("lag", "lead") and f.column
+    }
+    result = restore_types(result, picked)
     for spec in params.functions:
         data = with_column(data, spec.as_, result.column(spec.as_))
     return data

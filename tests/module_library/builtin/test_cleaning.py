@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from dataops.errors import ModuleError
+from tests.module_library.builtin.typed import TYPED, moment, result
 from tests.support.modules import param_error, run_module
 
 DATA = pd.DataFrame(
@@ -128,3 +133,74 @@ def test_fill_nulls_errors() -> None:
     assert "checks › node_1 › params.strategy: input should be 'forward', 'backward', 'mean'" in param_error(
         "fill_nulls", {"strategy": "zero", "columns": ["a"]}
     )
+
+
+# Typed data (tests/module_library/builtin/typed.py)
+
+
+def test_deduplicate_and_drop_nulls_over_typed_columns() -> None:
+    out = result("deduplicate", {"subset": ["日期"]})
+    assert out.schema == TYPED.schema and out.column("n").to_pylist() == [1, 2, 3]
+    whole_rows = result("deduplicate", {})
+    assert whole_rows.schema == TYPED.schema and whole_rows.num_rows == 4  # lists and structs compared too
+    kept = result("drop_nulls", {"subset": ["金额", "价格"]})
+    assert kept.schema == TYPED.schema and kept.column("n").to_pylist() == [1, 4]  # NaN counts as null
+    assert result("drop_nulls", {"subset": ["列表", "结构"], "how": "all"}).column("n").to_pylist() == [1, 2, 3, 4]
+
+
+def test_fill_nulls_values_keep_every_type() -> None:
+    values = {
+        "金额": 0,
+        "日期": "2026-01-01",
+        "名称": "无",
+        "类别": "新",
+        "时间": "2026-01-03 00:00:00+08:00",
+        "价格": 0.5,
+    }
+    out = result("fill_nulls", {"values": values})
+    assert out.schema == TYPED.schema
+    assert out.column("金额").to_pylist()[2] == Decimal("0.00")
+    assert out.column("日期").to_pylist()[1] == datetime.date(2026, 1, 1)
+    assert out.column("名称").to_pylist() == ["甲", "乙", "无", "甲"]
+    assert out.column("类别").to_pylist() == ["a", "b", "a", "新"]
+    assert out.column("时间").to_pylist()[1] == moment(2, 16)  # 2026-01-03 00:00 in Shanghai
+    assert out.column("价格").to_pylist() == [1.5, 0.5, 0.5, 4.0]
+
+
+def test_fill_nulls_strategies_over_typed_columns() -> None:
+    columns = ["金额", "日期", "时间", "名称", "类别", "列表", "结构"]
+    forward = result("fill_nulls", {"strategy": "forward", "columns": columns})
+    assert forward.schema == TYPED.schema
+    assert forward.slice(2, 1).to_pylist()[0] | {"价格": None} == {
+        "金额": Decimal("0.01"),
+        "日期": datetime.date(1995, 6, 30),
+        "时间": moment(2),
+        "名称": "乙",
+        "类别": "a",
+        "列表": [],
+        "结构": {"x": None},
+        "n": 3,
+        "价格": None,
+    }
+    backward = result("fill_nulls", {"strategy": "backward", "columns": ["时间", "列表"]})
+    assert backward.column("时间").to_pylist() == [moment(1, 8), moment(2), moment(2), None]
+    assert backward.column("列表").to_pylist() == [[1, 2], [], [], [3]]
+    mode = result("fill_nulls", {"strategy": "mode", "columns": ["名称", "日期", "类别"]})
+    assert mode.schema == TYPED.schema
+    assert [mode.column(c).to_pylist()[i] for c, i in [("名称", 2), ("日期", 1), ("类别", 3)]] == [
+        "甲",
+        datetime.date(1994, 1, 1),
+        "a",
+    ]
+    mean = result("fill_nulls", {"strategy": "mean", "columns": ["金额"]})
+    assert mean.schema.field("金额").type == pa.float64()  # a mean is rarely whole: numbers become float
+    assert mean.column("金额").to_pylist()[2] == pytest.approx((100840.04 + 0.01 + 5.5) / 3)
+
+
+def test_fill_nulls_refuses_values_of_another_type() -> None:
+    with pytest.raises(
+        ModuleError, match=r"^values: column '金额' \(decimal128\(15, 2\)\[pyarrow\]\) cannot hold 1.555"
+    ):
+        result("fill_nulls", {"values": {"金额": 1.555}})
+    with pytest.raises(ModuleError, match=r"^values: column '名称' \(str\) cannot hold 0"):
+        result("fill_nulls", {"values": {"名称": 0}})

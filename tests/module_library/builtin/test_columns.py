@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from pandas.testing import assert_frame_equal
 
 from dataops.errors import ModuleError
 from module_library.registry import get_module
+from tests.module_library.builtin.typed import TYPED, assert_types_kept, result
 from tests.support.modules import param_error, run_module
 
 SALES = pd.DataFrame(
@@ -162,3 +164,45 @@ def test_cast_types_unknown_column_and_type() -> None:
     assert "checks › node_1 › params.errors: input should be 'fail' or 'null'" in param_error(
         "cast_types", {"types": {"价格": "int"}, "errors": "ignore"}
     )
+
+
+# Typed data (tests/module_library/builtin/typed.py)
+
+
+def test_select_drop_and_rename_keep_every_type() -> None:
+    chosen = result("select_columns", {"columns": ["结构", "金额", "名称", "类别", "列表", "时间"]})
+    assert chosen.schema == TYPED.select(["结构", "金额", "名称", "类别", "列表", "时间"]).schema
+    assert result("drop_columns", {"columns": ["n"]}).schema == TYPED.drop_columns(["n"]).schema
+    renamed = result("rename_columns", {"mapping": {"金额": "amount", "名称": "城市"}})
+    assert renamed.column_names[:4] == ["amount", "日期", "时间", "城市"]
+    assert renamed.schema.field("amount").type == pa.decimal128(15, 2)
+    assert renamed.schema.field("城市").type == pa.string_view()
+
+
+def test_derive_column_decimal_arithmetic_is_exact_and_never_overflows() -> None:
+    out = result("derive_column", {"name": "净额", "expression": "金额 * (1 - 金额)"})
+    assert out.schema.remove_metadata() == TYPED.schema.append(pa.field("净额", out.schema.field("净额").type))
+    assert pa.types.is_decimal(out.schema.field("净额").type)
+    assert out.column("净额").to_pylist()[:2] == [Decimal("100840.04") * (1 - Decimal("100840.04")), Decimal("0.0099")]
+    replaced = result("derive_column", {"name": "日期", "expression": "日期 + INTERVAL 1 DAY"})
+    assert replaced.column("日期").to_pylist()[0] == datetime.datetime(1994, 1, 2)
+
+
+def test_cast_types_over_typed_columns() -> None:
+    types = {"金额": "str", "日期": "str", "n": "bool", "价格": "int", "类别": "category", "名称": "category", "时间": "date"}
+    out = result("cast_types", {"types": types, "errors": "null"})
+    assert out.column("金额").to_pylist() == ["100840.04", "0.01", None, "5.50"]
+    assert out.column("日期").to_pylist() == ["1994-01-01", None, "1995-06-30", "1994-01-01"]
+    assert out.column("n").to_pylist() == [True, None, None, None]  # only 0 and 1 are flags
+    assert out.column("价格").to_pylist() == [None, None, None, 4]  # 1.5 is not whole; NaN is missing
+    assert out.column("名称").to_pylist() == ["甲", "乙", None, "甲"]
+    assert out.column("时间").to_pylist() == [datetime.date(2026, 1, 1), None, datetime.date(2026, 1, 2), None]
+    types_seen = {f.name: f.type for f in out.schema}
+    assert types_seen["名称"] == pa.dictionary(pa.int32(), pa.string()) and types_seen["类别"] == TYPED.schema.field("类别").type
+    assert (types_seen["n"], types_seen["价格"], types_seen["时间"]) == (pa.bool_(), pa.int64(), pa.date32())
+    assert_types_kept(out, ["列表", "结构"])
+
+
+def test_cast_types_timestamp_to_date_takes_the_local_date() -> None:
+    late = pa.table({"t": pa.array([datetime.datetime(2026, 1, 1, 20)], pa.timestamp("us", "Asia/Shanghai"))})
+    assert result("cast_types", {"types": {"t": "date"}}, data=late).column("t").to_pylist() == [datetime.date(2026, 1, 2)]

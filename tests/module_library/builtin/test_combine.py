@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from module_library.registry import get_module
+from tests.module_library.builtin.typed import TYPED, assert_types_kept, run
 from tests.support.modules import run_module
 
 NORTH = pd.DataFrame({"城市": ["北京", "天津"], "价格": [1.5, np.nan], "数量": [1, 2]})
@@ -76,3 +82,68 @@ def test_union_stacks_every_row_and_fills_missing_columns_with_null(parts) -> No
         )
         assert block.drop(columns=list(part.columns)).isna().all().all()
         start += len(part)
+
+
+# Typed data (tests/module_library/builtin/typed.py)
+
+
+def test_join_keeps_types_and_both_keys() -> None:
+    right = pa.table({"key": pa.array(["甲", "乙"], pa.string_view()), "区": ["东", "西"]})
+    out = run("join", {"how": "left", "left_on": ["名称"], "right_on": ["key"]}, left=TYPED, right=right)["result"]
+    assert out.column_names == [*TYPED.column_names, "key", "区"]
+    assert out.column("区").to_pylist() == ["东", "西", None, "东"]
+    assert out.column("key").to_pylist() == ["甲", "乙", None, "甲"]
+    assert_types_kept(out)
+    assert out.schema.field("key").type == pa.string_view()
+
+
+@pytest.mark.parametrize(
+    ("how", "rows", "keys"),
+    [
+        ("inner", [1, 2, 4], ["a", "b", "a"]),
+        ("left", [1, 2, 3, 4], ["a", "b", "a", "a"]),
+        ("outer", [1, 2, 3, 4, None], ["a", "b", "a", "a", "c"]),
+        ("right", [1, 2, 4, None], ["a", "b", "a", "c"]),
+    ],
+)
+def test_join_on_typed_keys_in_left_order(how, rows, keys) -> None:
+    """Decimal + date + dictionary keys; the right's rows without a partner come last."""
+    left = TYPED.select(["金额", "日期", "n"]).append_column("类别", pa.array(["a", "b", "a", "a"]).dictionary_encode())
+    left = left.set_column(
+        0, "金额", pa.array([Decimal("1.00"), Decimal("2.00"), Decimal("9.99"), Decimal("1.00")], pa.decimal128(15, 2))
+    )
+    left = left.set_column(1, "日期", pa.array([datetime.date(1994, 1, 1)] * 4))
+    right = pa.table(
+        {
+            "金额": pa.array([Decimal("1.00"), Decimal("2.00"), Decimal("3.00")], pa.decimal128(15, 2)),
+            "日期": pa.array([datetime.date(1994, 1, 1)] * 3),
+            "类别": pa.array(["a", "b", "c"]).dictionary_encode(),
+            "名": pa.array(["一", "二", "三"], pa.string_view()),
+        }
+    )
+    out = run("join", {"how": how, "on": ["金额", "日期", "类别"]}, left=left, right=right)["result"]
+    assert out.column("n").to_pylist() == rows
+    assert out.column("类别").to_pylist() == keys
+    assert out.schema.field("金额").type == pa.decimal128(15, 2) and out.schema.field("名").type == pa.string_view()
+    assert pa.types.is_dictionary(out.schema.field("类别").type) and out.schema.field("日期").type == pa.date32()
+
+
+def test_semi_anti_and_cross_keep_types() -> None:
+    right = pa.table({"名称": pa.array(["甲"], pa.string_view())})
+    semi = run("join", {"how": "semi", "on": ["名称"]}, left=TYPED, right=right)["result"]
+    anti = run("join", {"how": "anti", "on": ["名称"]}, left=TYPED, right=right)["result"]
+    assert semi.schema == anti.schema == TYPED.schema
+    assert semi.column("n").to_pylist() == [1, 4] and anti.column("n").to_pylist() == [2, 3]
+    cross = run("join", {"how": "cross"}, left=TYPED.select(["n", "列表"]), right=TYPED.select(["结构"]).slice(0, 2))[
+        "result"
+    ]
+    assert cross.column("n").to_pylist() == [1, 1, 2, 2, 3, 3, 4, 4]
+    assert cross.column("结构").to_pylist()[:2] == [{"x": 1}, {"x": None}]
+    assert_types_kept(cross)
+
+
+def test_union_keeps_every_type() -> None:
+    parts = run("split_rows", {"condition": "名称 = '甲'"}, data=TYPED)
+    both = run("union", {}, data=[parts["matched"], parts["unmatched"]])["result"]
+    assert both.num_rows == 4 and both.schema == TYPED.schema
+    assert both.column("n").to_pylist() == [1, 4, 2, 3]

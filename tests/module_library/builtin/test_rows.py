@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from dataops.errors import ModuleError
+from tests.module_library.builtin.typed import TYPED, result, run
 from tests.support.modules import param_error, run_module
 
 SALES = pd.DataFrame(
@@ -115,3 +116,34 @@ def test_sort_rows_is_a_stable_permutation_with_nulls_last(records, descending) 
     assert out["n"].iloc[len(values) :].isna().all()
     for _, group in out.groupby("n", dropna=False, sort=False):
         assert group["position"].is_monotonic_increasing
+
+
+# Typed data: every column keeps its exact type through the row modules (tests/module_library/builtin/typed.py).
+
+
+def test_filter_rows_over_typed_columns() -> None:
+    out = result("filter_rows", {"condition": "日期 >= DATE '1994-01-01' AND 金额 > 1"})
+    assert out.schema == TYPED.schema
+    assert out.column("n").to_pylist() == [1, 4]
+    assert out.column("名称").to_pylist() == ["甲", "甲"] and out.column("列表").to_pylist() == [[1, 2], [3]]
+
+
+@pytest.mark.parametrize(
+    ("by", "descending", "order"),
+    [(["金额"], True, [1, 4, 2, 3]), (["名称", "日期", "类别"], False, [2, 1, 4, 3]), (["时间", "类别"], False, [1, 3, 2, 4])],
+)
+def test_sort_rows_by_typed_keys(by, descending, order) -> None:
+    out = result("sort_rows", {"by": by, "descending": descending})
+    assert out.schema == TYPED.schema
+    assert out.column("n").to_pylist() == order
+
+
+def test_limit_sample_and_split_over_typed_columns() -> None:
+    limited = result("limit_rows", {"n": 2})
+    assert limited.schema == TYPED.schema and limited.column("结构").to_pylist() == [{"x": 1}, {"x": None}]
+    sampled = result("sample_rows", {"n": 3})
+    assert sampled.schema == TYPED.schema and sampled.num_rows == 3
+    parts = run("split_rows", {"condition": "类别 = 'a'"}, data=TYPED)
+    assert parts["matched"].schema == parts["unmatched"].schema == TYPED.schema
+    assert parts["matched"].column("n").to_pylist() == [1, 3]
+    assert parts["unmatched"].column("时间").to_pylist() == [None, None]
