@@ -111,6 +111,11 @@ def adapter_for(format: str | None, path: Path | None = None, *, where: Where = 
     return adapter
 
 
+def load_all() -> list[Adapter]:
+    """Import every known adapter now: a process that forks workers (the editor's probes) pays once."""
+    return [ADAPTERS[name] for name in ADAPTERS]
+
+
 def _load(format: str) -> Adapter | None:
     """The registered adapter, importing a known one on first use; None for an unknown format."""
     adapter = _BY_FORMAT.get(format)

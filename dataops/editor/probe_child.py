@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from adapters.registry import adapter_for
+from adapters.registry import adapter_for, load_all
 from dataops.errors import DataOpsError
 from module_library import ModuleSpec
 from module_library.arrow_convert import arrow_to_pandas
@@ -23,7 +23,7 @@ from module_library.registry import MODULES, get_module
 Head = tuple[list[tuple[str, str]], list[list[Any]]]
 
 importlib.import_module("adapters.sources")  # the source modules and their params models
-adapter_for("csv")  # the registry imports every built-in adapter on first use
+load_all()  # every built-in adapter, imported here once rather than in each probe
 
 
 def read_head(module: str, params: dict[str, Any], root: Path, plugins: Path, rows: int) -> Head | str:

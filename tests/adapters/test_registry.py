@@ -12,7 +12,7 @@ import pytest
 from adapters import registry
 from adapters.base import FileAdapter
 from adapters.csv import CsvAdapter
-from adapters.registry import ADAPTERS, KNOWN_ADAPTERS, adapter_for, register_adapter
+from adapters.registry import ADAPTERS, KNOWN_ADAPTERS, adapter_for, load_all, register_adapter
 from dataops.errors import AdapterError, RegistryError, Where
 
 
@@ -104,3 +104,7 @@ def test_taking_an_extension_needs_clobber(restore: None) -> None:
     with pytest.raises(RegistryError, match=r"extension '\.pq' is served by the parquet adapter \(adapters\.parquet"):
         register_adapter(Pq())
     assert "pq" not in ADAPTERS
+
+
+def test_load_all_imports_every_known_adapter() -> None:
+    assert sorted(adapter.format for adapter in load_all()) == sorted(KNOWN_ADAPTERS)
