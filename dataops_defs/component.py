@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import dagster as dg
 import yaml
+from dagster_shared.record import replace
 from pydantic import Field, model_validator
 
 from dataops.errors import FlowchartError, Problem, Where
@@ -67,7 +68,10 @@ class FlowchartComponent(dg.Component, dg.Model, dg.Resolvable):
         defs = build_definitions(sources)
         if single:  # the project's message (`flowchart › node › field`) stops the load
             parse(sources[0])
-        return defs
+        # The inputs no flowchart of this component writes are left to Dagster, which shows a key
+        # that something depends on and nothing defines as an external asset: two components may
+        # read the same file, and another component's output feeds this one (lineage across them).
+        return replace(defs, assets=[a for a in defs.assets or [] if not isinstance(a, dg.AssetSpec)])
 
     def _sources(self, folder: Path) -> tuple[list[FlowchartSource], bool]:
         """The flowchart texts, and whether there is exactly one (inline or a single file)."""
