@@ -68,6 +68,8 @@ def convert(
         converted = run_query({"data": data}, f"SELECT {expression} AS v FROM data", field=field).column(0)
     except ModuleError as exc:
         raise ModuleError(f"column '{column}': cannot convert to {to}: {exc.message}", Where(field=field)) from exc
+    if pa.types.is_timestamp(converted.type) and converted.type.tz == "Etc/UTC":  # DuckDB's name for UTC
+        converted = converted.cast(pa.timestamp(converted.type.unit, "UTC"))
     if errors == "fail":
         _refuse_bad_values(values, converted, column, to, field=field, format=format)
     return converted

@@ -158,6 +158,8 @@ def _as_text(parts: list[pa.Table], params: UnpivotParams) -> pa.Table:
     texts = []
     for part in parts:
         value = part.column(params.value_name)
+        if pa.types.is_floating(value.type):  # NaN is missing, not the text "nan"
+            value = pc.if_else(pc.is_nan(value), None, value)
         text = (
             value.cast(pa.string())
             if not pa.types.is_dictionary(value.type)

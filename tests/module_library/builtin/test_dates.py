@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from pandas.testing import assert_frame_equal
 
 from dataops.errors import ModuleError
+from tests.module_library.builtin.typed import TYPED, assert_types_kept, result
 from tests.support.modules import param_error, run_module
 
 DATA = pd.DataFrame(
@@ -55,3 +59,37 @@ def test_errors_at_validation() -> None:
     assert "checks › node_1 › params.columns: list should have at least 1 item" in param_error(
         "parse_dates", {"columns": []}
     )
+
+
+# Typed data (tests/module_library/builtin/typed.py)
+
+
+def test_parse_dates_over_typed_columns() -> None:
+    out = result("parse_dates", {"columns": ["日期", "时间"]})
+    assert out.schema.field("日期").type == pa.timestamp("us")  # a date becomes its midnight
+    assert out.column("日期").to_pylist()[:2] == [datetime.datetime(1994, 1, 1), None]
+    assert out.column("时间").equals(TYPED.column("时间"))  # already parsed: untouched, zone kept
+    assert_types_kept(out, [c for c in TYPED.column_names if c != "日期"])
+
+
+def test_parse_dates_text_views_offsets_and_mixed() -> None:
+    text = pa.table(
+        {
+            "下单": pa.array(["2026-01-02", None, "2026-12-31 08:30"], pa.string_view()),
+            "付款": pa.array(["2026-01-02T08:00:00+08:00", "2026-01-03T00:00:00Z", None]),
+            "发货": pa.array(["2026/01/02", "03.01.2026", "2026年1月4日"]).dictionary_encode(),
+        }
+    )
+    out = result("parse_dates", {"columns": ["下单", "付款"]}, data=text)
+    assert out.column("下单").to_pylist() == [
+        datetime.datetime(2026, 1, 2),
+        None,
+        datetime.datetime(2026, 12, 31, 8, 30),
+    ]
+    assert out.schema.field("付款").type == pa.timestamp("us", "UTC")  # offsets: the moments in UTC
+    assert [v.isoformat() for v in out.column("付款").to_pylist()[:2]] == [
+        "2026-01-02T00:00:00+00:00",
+        "2026-01-03T00:00:00+00:00",
+    ]
+    mixed = result("parse_dates", {"columns": ["发货"], "format": "mixed"}, data=text)
+    assert mixed.column("发货").to_pylist() == [datetime.datetime(2026, 1, d) for d in (2, 3, 4)]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from pandas.testing import assert_frame_equal
 
 from dataops.errors import ModuleError
+from tests.module_library.builtin.typed import TYPED, assert_types_kept, result
 from tests.support.modules import param_error, run_module
 
 DATA = pd.DataFrame(
@@ -107,3 +109,44 @@ def test_bin_column_errors() -> None:
     assert "checks › node_1 › params: bins must be at least 1" in param_error(
         "bin_column", {"column": "价格", "bins": 0}
     )
+
+
+# Typed data (tests/module_library/builtin/typed.py)
+
+
+def test_normalize_over_typed_columns() -> None:
+    out = result("normalize", {"columns": ["金额", "n", "价格"]})
+    assert [out.schema.field(c).type for c in ("金额", "n", "价格")] == [pa.float64()] * 3
+    assert out.column("金额").to_pylist() == [1.0, 0.0, None, pytest.approx((5.5 - 0.01) / (100840.04 - 0.01))]
+    assert out.column("n").to_pylist() == [0.0, 1 / 3, 2 / 3, 1.0]
+    assert out.column("价格").to_pylist()[0] == 0.0 and np.isnan(out.column("价格").to_pylist()[1])
+    assert_types_kept(out, [c for c in TYPED.column_names if c not in ("金额", "n", "价格")])
+    with pytest.raises(
+        ModuleError, match=r"^columns: column '日期' holds date32\[day\]\[pyarrow\] values, not numbers"
+    ):
+        result("normalize", {"columns": ["日期"]})
+
+
+def test_one_hot_encode_typed_categories() -> None:
+    out = result("one_hot_encode", {"columns": ["类别", "名称", "日期"]})
+    added = ["类别_a", "类别_b", "名称_乙", "名称_甲", "日期_1994-01-01", "日期_1995-06-30"]
+    assert out.column_names == ["金额", "时间", "列表", "结构", "n", "价格", *added]
+    assert out.select(added).to_pydict() == {
+        "类别_a": [1, 0, 1, 0],
+        "类别_b": [0, 1, 0, 0],
+        "名称_乙": [0, 1, 0, 0],
+        "名称_甲": [1, 0, 0, 1],
+        "日期_1994-01-01": [1, 0, 0, 1],
+        "日期_1995-06-30": [0, 0, 1, 0],
+    }
+    assert {out.schema.field(c).type for c in added} == {pa.int64()}
+    assert_types_kept(out)
+
+
+def test_bin_column_over_decimals() -> None:
+    out = result("bin_column", {"column": "金额", "bins": [0, 10, 200000], "labels": ["小", "大"], "as": "档"})
+    assert out.column("档").to_pylist() == ["大", "小", None, "小"]
+    assert out.schema.field("档").type == pa.string()
+    assert out.drop_columns(["档"]).schema == TYPED.schema
+    equal = result("bin_column", {"column": "价格", "bins": 2})
+    assert equal.column("价格_bin").to_pylist() == ["[1.5, 2.75]", None, None, "(2.75, 4]"]  # NaN has no bin

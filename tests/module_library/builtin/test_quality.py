@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from pandas.testing import assert_frame_equal
 
 from dataops.errors import ModuleError
+from tests.module_library.builtin.typed import TYPED, result, run
 from tests.support.modules import param_error, run_module
 
 PRICES = pd.DataFrame({"城市": list("abcdefgh"), "价格": [10.0, 11, 12, 11, 10, 500, np.nan, -300]})
@@ -92,3 +94,27 @@ def test_validate_rows_rule_errors() -> None:
     assert "checks › node_1 › params.rules[0].name: missing required param 'name'" in param_error(
         "validate_rows", {"rules": [{"condition": "true"}]}
     )
+
+
+# Typed data (tests/module_library/builtin/typed.py)
+
+
+def test_drop_outliers_over_decimals_keeps_every_type() -> None:
+    out = result("drop_outliers", {"columns": ["金额"], "factor": 0.1})  # 100840.04 lies above q3 + 0.1 IQR
+    assert out.schema == TYPED.schema
+    assert out.column("n").to_pylist() == [2, 3, 4]  # the null amount stays
+    zscore = result("drop_outliers", {"columns": ["n", "价格"], "method": "zscore", "threshold": 1.2})
+    assert zscore.schema == TYPED.schema and zscore.column("n").to_pylist() == [2, 3]
+
+
+def test_validate_rows_over_typed_columns() -> None:
+    rules = [
+        {"name": "有金额", "condition": "金额 IS NOT NULL"},
+        {"name": "早", "condition": "日期 < DATE '1995-01-01'"},
+        {"name": "有列表", "condition": "len(列表) > 0"},
+    ]
+    out = run("validate_rows", {"rules": rules}, data=TYPED)
+    assert out["valid"].schema == TYPED.schema and out["valid"].column("n").to_pylist() == [1, 4]
+    invalid = out["invalid"]
+    assert invalid.schema == TYPED.schema.append(pa.field("broken_rules", pa.string()))
+    assert invalid.column("broken_rules").to_pylist() == ["早, 有列表", "有金额, 早, 有列表"]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from pandas.testing import assert_frame_equal
 
 from dataops.errors import ModuleError
 from module_library.registry import get_module
+from tests.module_library.builtin.typed import TYPED, moment, result
 from tests.support.modules import param_error, run_module
 
 LONG = pd.DataFrame(
@@ -111,3 +115,39 @@ def test_unpivot_empty_input_and_errors() -> None:
     assert "checks › node_1 › params: '城市' is an id column" in param_error(
         "unpivot", {"id_columns": ["城市"], "value_name": "城市"}
     )
+
+
+# Typed data (tests/module_library/builtin/typed.py)
+
+
+def test_pivot_typed_index_and_decimal_cells() -> None:
+    out = result("pivot", {"index": ["名称"], "columns": "类别", "values": "金额"})
+    assert out.schema == pa.schema(
+        [("名称", pa.string_view()), ("a", pa.decimal128(38, 2)), ("b", pa.decimal128(38, 2))]
+    )
+    assert out.to_pylist() == [
+        {"名称": "乙", "a": None, "b": Decimal("0.01")},
+        {"名称": "甲", "a": Decimal("100840.04"), "b": None},
+        {"名称": None, "a": None, "b": None},
+    ]
+    by_date = result("pivot", {"index": ["日期"], "columns": "名称", "values": "时间", "aggregation": "max"})
+    assert by_date.column_names == ["日期", "乙", "甲"] and by_date.schema.field("日期").type == pa.date32()
+    assert by_date.column("甲").to_pylist() == [moment(1, 8), None]
+
+
+def test_unpivot_keeps_types_of_like_columns() -> None:
+    out = result("unpivot", {"id_columns": ["名称", "时间"], "value_columns": ["日期"], "variable_name": "列"})
+    assert out.schema == pa.schema(
+        [
+            ("名称", pa.string_view()),
+            ("时间", TYPED.schema.field("时间").type),
+            ("列", pa.string()),
+            ("value", pa.date32()),
+        ]
+    )
+    assert out.column("value").to_pylist() == TYPED.column("日期").to_pylist()
+    numbers = result("unpivot", {"id_columns": ["名称"], "value_columns": ["金额", "n"]})
+    assert numbers.schema.field("value").type == pa.decimal128(38, 2)  # integers and decimals: a decimal
+    assert numbers.column("value").to_pylist()[3:5] == [Decimal("5.50"), Decimal("1.00")]
+    mixed = result("unpivot", {"id_columns": ["n"], "value_columns": ["价格", "类别"]})
+    assert mixed.column("value").to_pylist() == ["1.5", None, None, "4.0", "a", "b", "a", None]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from pandas.testing import assert_frame_equal
 
 from dataops.errors import ModuleError
 from module_library.registry import get_module
+from tests.module_library.builtin.typed import TYPED, result, run
 from tests.support.modules import param_error, run_module
 
 ORDERS = pd.DataFrame(
@@ -85,3 +89,26 @@ def test_files_and_network_are_out_of_reach(query: str) -> None:
 )
 def test_statements_other_than_one_select_are_refused_at_validation(query: str, message: str) -> None:
     assert f"checks › node_1 › params.query: {message}" in param_error("sql_query", {"query": query})
+
+
+# Typed data (tests/module_library/builtin/typed.py)
+
+
+def test_sql_query_keeps_typed_columns_and_sql_result_types() -> None:
+    out = result("sql_query", {"query": "SELECT * FROM data WHERE n > 1"})
+    assert out.schema == TYPED.schema and out.column("n").to_pylist() == [2, 3, 4]
+    computed = result(
+        "sql_query",
+        {"query": "SELECT 名称, sum(金额) AS 合计, max(时间) AS 最晚 FROM data GROUP BY 名称 ORDER BY 名称 NULLS LAST"},
+    )
+    assert computed.schema.field("名称").type == pa.string_view()  # passed through by name
+    assert computed.schema.field("合计").type == pa.decimal128(38, 2)  # SQL's sum of decimal(15, 2)
+    assert computed.column("合计").to_pylist() == [Decimal("0.01"), Decimal("100845.54"), None]
+    joined = run(
+        "sql_query",
+        {"query": "SELECT d.n, o.区 FROM data d JOIN other o ON d.类别 = o.类别 ORDER BY d.n"},
+        data=TYPED,
+        other=pa.table({"类别": ["a"], "区": pa.array(["东"], pa.string_view())}),
+    )["result"]
+    assert joined.to_pylist() == [{"n": 1, "区": "东"}, {"n": 3, "区": "东"}]
+    assert joined.schema.field("区").type == pa.string_view()

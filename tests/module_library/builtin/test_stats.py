@@ -8,10 +8,12 @@ import re
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 from pandas.testing import assert_frame_equal
 
 from module_library import ModuleResult
 from module_library.registry import get_module
+from tests.module_library.builtin.typed import TYPED, result
 from tests.support.modules import run_module
 
 DATA = pd.DataFrame(
@@ -70,3 +72,39 @@ def test_histograms_are_png_images_in_markdown() -> None:
 def test_histograms_without_numeric_values() -> None:
     _, metadata = get_module("describe").run_with_metadata({"data": DATA[["城市"]]}, get_module("describe").params())
     assert metadata == {"histograms": "_no numeric columns with values_"}
+
+
+# Typed data (tests/module_library/builtin/typed.py)
+
+
+def test_describe_every_type() -> None:
+    out = result("describe", {})
+    rows = {r["column"]: r for r in out.to_pylist()}
+    assert list(rows) == TYPED.column_names
+    assert {c: rows[c]["dtype"] for c in ("金额", "日期", "时间", "名称", "类别", "n", "价格")} == {
+        "金额": "decimal128(15, 2)[pyarrow]",
+        "日期": "date32[day][pyarrow]",
+        "时间": "datetime64[us, Asia/Shanghai]",
+        "名称": "str",
+        "类别": "category",
+        "n": "int64",
+        "价格": "float64",
+    }
+    assert [(rows[c]["count"], rows[c]["nulls"], rows[c]["distinct"]) for c in TYPED.column_names] == [
+        (3, 1, 3),
+        (3, 1, 2),
+        (2, 2, 2),
+        (3, 1, 2),
+        (3, 1, 2),
+        (3, 1, 3),
+        (3, 1, 3),
+        (4, 0, 4),
+        (2, 2, 2),
+    ]
+    assert rows["金额"]["max"] == 100840.04 and rows["金额"]["mean"] == pytest.approx(100845.55 / 3)
+    assert rows["价格"]["mean"] == 2.75 and rows["日期"]["mean"] is None
+
+
+def test_histograms_of_decimals_and_integers() -> None:
+    _, metadata = get_module("describe").run_with_metadata({"data": TYPED}, get_module("describe").params())
+    assert re.findall(r"!\[([^\]]*)\]", metadata["histograms"]) == ["金额", "n", "价格"]

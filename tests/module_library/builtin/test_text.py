@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from pandas.testing import assert_frame_equal
 
 from dataops.errors import ModuleError
+from tests.module_library.builtin.typed import TYPED, result
 from tests.support.modules import param_error, run_module
 
 DATA = pd.DataFrame(
@@ -82,3 +84,26 @@ def test_errors() -> None:
     assert "checks › node_1 › params.operation: input should be 'strip', 'lower', 'upper' or 'replace'" in param_error(
         "string_transform", {"columns": ["城市"], "operation": "title"}
     )
+
+
+# Typed data (tests/module_library/builtin/typed.py)
+
+
+def test_string_transform_keeps_views_and_dictionaries() -> None:
+    out = result(
+        "string_transform", {"columns": ["名称", "类别"], "operation": "replace", "pattern": "甲", "replacement": "丙"}
+    )
+    assert out.schema == TYPED.schema
+    assert out.column("名称").to_pylist() == ["丙", "乙", None, "丙"]
+    upper = result("string_transform", {"columns": ["类别"], "operation": "upper"})
+    assert upper.column("类别").to_pylist() == ["A", "B", "A", None] and upper.schema == TYPED.schema
+    merged = result(
+        "string_transform",
+        {"columns": ["类别"], "operation": "lower"},
+        data=pa.table({"类别": pa.array(["A", "a", None]).dictionary_encode()}),
+    )
+    assert merged.column("类别").chunk(0).dictionary.to_pylist() == ["a"]  # values that became equal merge
+    with pytest.raises(
+        ModuleError, match=r"^columns: column '金额' holds decimal128\(15, 2\)\[pyarrow\] values, not text"
+    ):
+        result("string_transform", {"columns": ["金额"], "operation": "strip"})
