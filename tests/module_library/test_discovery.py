@@ -69,3 +69,26 @@ def test_removed_or_changed_files_are_forgotten(plugins: Path) -> None:
 def test_files_starting_with_underscore_are_ignored(plugins: Path) -> None:
     (plugins / "_helpers.py").write_text("raise RuntimeError('not a plugin')\n")
     assert discover(plugins) == []
+
+
+LOOKS_AROUND = '''
+import threading
+from pathlib import Path
+from module_library import MODULES
+
+seen = []
+reader = threading.Thread(target=lambda: seen.append(sorted(n for n in ("step_v1", "step_v2", "filter_rows") if n in MODULES)))
+reader.start()
+reader.join()
+Path(__file__).with_name("seen.txt").write_text(repr(seen[0]))
+'''
+
+
+def test_lookups_while_discovery_runs_see_the_whole_previous_registry(plugins: Path) -> None:
+    path = plugins / "mine.py"
+    path.write_text(PLUGIN.format(name="step_v1"))
+    discover(plugins)
+    path.write_text(PLUGIN.format(name="step_v2") + LOOKS_AROUND)  # looks from another thread while it loads
+    assert discover(plugins) == []
+    assert (plugins / "seen.txt").read_text() == "['filter_rows', 'step_v1']"
+    assert "step_v2" in registry.MODULES and "step_v1" not in registry.MODULES
