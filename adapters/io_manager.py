@@ -35,8 +35,9 @@ written before its step ends. Each output's metadata (row count, schema, preview
 table itself, whether or not it is ever written; its `path` is where it is, or would be, stored.
 
 Every Dagster log line is a row written to the event log (SQLite: a connection and a commit
-each), so this manager logs nothing per file: the path is the output's metadata and the
-projection is the input's.
+each), so this manager logs nothing per file: the path is the output's metadata. Inputs are
+handed over whole (memory-mapped when read back, so nothing is copied): the consuming op selects
+the columns it needs (projection, planned by the compiler).
 """
 
 from __future__ import annotations
@@ -54,8 +55,6 @@ from pydantic import PrivateAttr
 from upath import UPath
 
 from adapters.metadata import table_metadata
-from adapters.projection import projection
-from adapters.pushdown import ProjectionPlan
 from dataops.files import atomic_target
 from module_library.arrow_convert import frame_to_arrow
 
@@ -86,7 +85,7 @@ class Held:
 
 class ArrowIOManager(dg.ConfigurableIOManager, dg.UPathIOManager):
     """Arrow tables handed over in memory within a process, as Arrow IPC files between processes
-    and for re-execution; each input loads only the columns the next step reads."""
+    and for re-execution; read back memory-mapped, so a step touches only the columns it selects."""
 
     base_dir: str
     # A ClassVar, or pydantic would make it a config field; UPathIOManager declares an instance attribute.
@@ -150,14 +149,9 @@ class ArrowIOManager(dg.ConfigurableIOManager, dg.UPathIOManager):
         write_table(obj, path)
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> pa.Table:
+        """The whole table, memory-mapped when read: the op selects the columns it needs, touching only those."""
         held = self._held.get(str(path))
-        table = held.table if held is not None else read_table(path)
-        available = table.schema.names
-        columns = _projection(context, available)
-        if columns is None:
-            return table
-        context.add_input_metadata({"columns loaded": f"{len(columns)} of {len(available)}: {', '.join(columns)}"})
-        return table.select(columns)
+        return held.table if held is not None else read_table(path)
 
     def get_metadata(self, context: dg.OutputContext, obj: pa.Table) -> dict[str, Any]:
         return table_metadata(obj)
@@ -231,7 +225,11 @@ def _single_process(context: dg.OutputContext) -> bool:
 
 def _consumers(context: dg.OutputContext) -> set[str]:
     """The steps that load this output (none: nobody could ever need it stored)."""
-    structure = context.step_context.job_def.graph.dependency_structure
+    handle = context.step_context.node_handle
+    graph = context.step_context.job_def.graph
+    if handle.parent is not None:  # an op inside a graph (a flowchart's asset): its siblings consume it
+        graph = graph.get_node(handle.parent).definition
+    structure = graph.dependency_structure
     downstream = structure.output_to_downstream_inputs_for_node(context.step_context.node_handle.name)
     return {
         node_input.node_name
@@ -239,9 +237,3 @@ def _consumers(context: dg.OutputContext) -> set[str]:
         if output.output_def.name == context.name
         for node_input in inputs
     }
-
-
-def _projection(context: dg.InputContext, available: list[str]) -> list[str] | None:
-    """The columns this input needs: what the consuming node and everything after it read."""
-    needs = ProjectionPlan(context.step_context).input_needs(context.op_def.name, context.name)
-    return None if needs is None else projection(available, needs)

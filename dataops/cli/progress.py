@@ -26,7 +26,7 @@ class Progress:
         event = entry.dagster_event
         if event is None or not event.step_key:
             return
-        node = event.step_key.removeprefix(self.prefix)
+        node = event.step_key.rpartition(".")[2].removeprefix(self.prefix)  # `<flowchart>.<flowchart>__<node>`
         kind = event.event_type_value
         if kind == "STEP_START":
             self.started[node] = entry.timestamp

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
@@ -12,16 +13,23 @@ from pydantic import BaseModel
 _SCALARS: dict[Any, Any] = {str: dg.String, int: dg.Int, float: dg.Float, bool: dg.Bool}
 
 
-def config_schema(model: type[BaseModel]) -> dict[str, dg.Field]:
-    """One config field per param, typed where Dagster can say it; pydantic checks the rest."""
-    return {
-        (info.alias or name): dg.Field(
-            _config_type(info.annotation),
-            is_required=info.is_required(),
-            description=info.description,
-        )
-        for name, info in model.model_fields.items()
-    }
+def config_schema(model: type[BaseModel], defaults: Mapping[str, Any] | None = None) -> dict[str, dg.Field]:
+    """One config field per param, typed where Dagster can say it; pydantic checks the rest.
+
+    Args:
+        defaults: A node's params (by alias), the fields' defaults: a run that sets no config, or
+            only some (a subset of the assets, a file-watch run's path), runs the flowchart's.
+    """
+    defaults = defaults or {}
+    fields = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        config_type = _config_type(info.annotation)
+        if key in defaults and defaults[key] is not None:
+            fields[key] = dg.Field(config_type, default_value=defaults[key], description=info.description)
+        else:
+            fields[key] = dg.Field(config_type, is_required=info.is_required(), description=info.description)
+    return fields
 
 
 def _config_type(annotation: Any) -> Any:

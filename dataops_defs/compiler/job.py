@@ -1,75 +1,100 @@
-"""Compile a validated flowchart into a Dagster job."""
+"""Compile a validated flowchart into its Dagster job (and multi-asset), and address its steps and config."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 import dagster as dg
 
 from dataops.errors import FlowchartError, Problem, Where
 from dataops.settings import get_settings
 from dataops.spec import ValidFlowchart
-from dataops_defs.compiler.op import FLOWCHART_TAG, make_node_op, op_name
+from dataops_defs.compiler.assets import external_asset, make_asset_job, make_flowchart_assets, targets_of
+from dataops_defs.compiler.graph import graph_name, make_flowchart_graph
+from dataops_defs.compiler.keys import Target
+from dataops_defs.compiler.op import FLOWCHART_TAG, op_name
+from dataops_defs.resources import make_resources
 
 
-def default_run_config(flowchart: ValidFlowchart) -> dict:
-    """The flowchart's params as run config: what the launchpad shows and a plain launch uses."""
-    return {
-        "ops": {
-            op_name(flowchart.name, node): {"config": params.model_dump(mode="json", by_alias=True)}
-            for node, params in flowchart.params.items()
-        }
-    }
+def run_config(flowchart: ValidFlowchart, params: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Run config giving these nodes these params; every other node runs the flowchart's (its config defaults)."""
+    ops = {op_name(flowchart.name, node): {"config": dict(values)} for node, values in params.items()}
+    return {"ops": {graph_name(flowchart.name): {"ops": ops}}}
 
 
-def make_flowchart_job(flowchart: ValidFlowchart) -> dg.JobDefinition:
-    """One op per node, dependencies from the edges, the params as default run config.
+def default_run_config(flowchart: ValidFlowchart) -> dict[str, Any]:
+    """Every node's params as run config (transitional: `run_config` sets only what changes)."""
+    return run_config(
+        flowchart, {node: p.model_dump(mode="json", by_alias=True) for node, p in flowchart.params.items()}
+    )
+
+
+def node_of(flowchart: str, step_key: str) -> str:
+    """The node a step of the flowchart's job runs (steps are `<flowchart>__flowchart.<flowchart>__<node>`)."""
+    return step_key.rpartition(".")[2].removeprefix(f"{flowchart}__")
+
+
+def make_flowchart_job(flowchart: ValidFlowchart, resources: Mapping[str, Any] | None = None) -> dg.JobDefinition:
+    """The flowchart's job on its own (`dataops run`, tests): what it reads is external; the
+    resources are `make_resources(get_settings())` unless given.
 
     Raises:
         FlowchartError: Dagster refused the job; validation should have caught it, but one
             flowchart must never take the code location (or `dataops run`) down with a traceback.
     """
     try:
-        return _build(flowchart)
+        targets = targets_of(flowchart, str(get_settings().data_root_resolved))
+        written = {t.key for t in targets.writes.values()}
+        reads = {node: t for node, t in targets.reads.items() if t.key not in written}
+        assets, job = make_flowchart_defs(flowchart, targets.writes, {n: t.key for n, t in reads.items()})
+        externals = {t.key: external_asset(t) for t in reads.values()}
+        defs = dg.Definitions(
+            assets=[*([assets] if assets else []), *externals.values()],
+            jobs=[job],
+            resources=make_resources(get_settings()) if resources is None else resources,
+        )
+        return defs.resolve_job_def(flowchart.name)
     except (dg.DagsterError, RecursionError) as exc:
         raise refused_by_dagster(flowchart, exc) from exc
+
+
+def make_flowchart_defs(
+    flowchart: ValidFlowchart, writes: Mapping[str, Target], reads: Mapping[str, dg.AssetKey]
+) -> tuple[dg.AssetsDefinition | None, dg.JobDefinition | dg.UnresolvedAssetJobDefinition]:
+    """The flowchart's multi-asset and its asset job; a flowchart writing nothing has no asset, only a job.
+
+    Both nest the nodes' ops in the flowchart's graph, so steps and run config have one shape.
+    """
+    description = _description(flowchart)
+    executor = executor_for(flowchart.spec.executor)
+    if writes:
+        assets = make_flowchart_assets(flowchart, writes, reads)
+        return assets, make_asset_job(flowchart, assets, executor, description)
+    outer = dg.GraphDefinition(
+        name=flowchart.name, node_defs=[make_flowchart_graph(flowchart)], description=description
+    )
+    job = outer.to_job(
+        executor_def=executor,
+        tags={FLOWCHART_TAG: flowchart.name},
+        metadata={"file": flowchart.file or "", "nodes": len(flowchart.order)},
+    )
+    return None, job
 
 
 def refused_by_dagster(flowchart: ValidFlowchart, exc: BaseException) -> FlowchartError:
     """Dagster's refusal of a flowchart's job, located at the flowchart."""
     if isinstance(exc, RecursionError):  # Dagster builds graphs recursively
         return FlowchartError(
-            [Problem(Where(flowchart.name, None, "nodes", flowchart.file), "the graph is too deep for Dagster to build")]
+            [
+                Problem(
+                    Where(flowchart.name, None, "nodes", flowchart.file), "the graph is too deep for Dagster to build"
+                )
+            ]
         )
     detail = " ".join(str(exc).split())
     return FlowchartError(
         [Problem(Where(flowchart.name, None, None, flowchart.file), f"Dagster cannot build the job: {detail}")]
-    )
-
-
-def _build(flowchart: ValidFlowchart) -> dg.JobDefinition:
-    ops = {node: make_node_op(flowchart, node) for node in flowchart.order}
-    dependencies: dict[str, dict[str, dg.DependencyDefinition | dg.MultiDependencyDefinition]] = defaultdict(dict)
-    for node in flowchart.order:
-        by_port = defaultdict(list)
-        for wire in flowchart.wires_into(node):
-            by_port[wire.target_port].append(
-                dg.DependencyDefinition(op_name(flowchart.name, wire.source), wire.source_port)
-            )
-        for port, deps in by_port.items():
-            many = flowchart.modules[node].input(port).many  # type: ignore[union-attr]
-            dependencies[op_name(flowchart.name, node)][port] = dg.MultiDependencyDefinition(deps) if many else deps[0]
-    graph = dg.GraphDefinition(
-        name=flowchart.name,
-        node_defs=list(ops.values()),
-        dependencies=dict(dependencies),
-        description=_description(flowchart),
-    )
-    return graph.to_job(
-        config=default_run_config(flowchart),
-        executor_def=executor_for(flowchart.spec.executor),
-        tags={FLOWCHART_TAG: flowchart.name},
-        metadata={"file": flowchart.file or "", "nodes": len(ops)},
     )
 
 

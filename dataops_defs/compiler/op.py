@@ -1,7 +1,10 @@
-"""One op per flowchart node: it validates its config, then calls the module or the adapter.
+"""One op per flowchart node: it takes its params from the run, then calls the module or the adapter.
 
 Every op outputs `pyarrow.Table`s; adapters that still read or write pandas (those without
-`arrow_native`) are converted here, at their boundary.
+`arrow_native`) are converted here, at their boundary. Each op selects of its inputs only the
+columns it and the nodes after it read (`plan.py`); the IO manager hands over whole tables,
+memory-mapped or in memory, so the columns left out are never touched. A sink's one output,
+`written`, carries nothing: it is the asset the sink writes, with the write's metadata.
 """
 
 from __future__ import annotations
@@ -13,21 +16,26 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
-from adapters.pushdown import MODULE_TAG, NODE_TAG, ProjectionPlan
-from pydantic import BaseModel
 
 from adapters.metadata import table_metadata
 from adapters.predicates import to_arrow_filter
+from adapters.projection import projection
 from adapters.registry import adapter_for
 from dataops.deadline import time_limit
-from dataops.errors import DataOpsError, FlowchartError, Where
-from dataops.spec import ValidFlowchart, validate_params
+from dataops.errors import DataOpsError, Where
+from dataops.spec import ValidFlowchart
 from dataops_defs.compiler.config_schema import config_schema
+from dataops_defs.compiler.plan import FlowchartPlan, RunPlan
 from dataops_defs.resources import SETTINGS_KEY, RunSettings
 from module_library import ModuleSpec, Port
 from module_library.arrow_convert import arrow_to_pandas, frame_to_arrow
 
 FLOWCHART_TAG = "dataops/flowchart"
+MODULE_TAG = "dataops/module"
+NODE_TAG = "dataops/node"
+UPSTREAM = "upstream"  # a source's input that carries nothing: the asset it reads, for lineage
+WRITTEN = "written"  # a sink's output that carries nothing: the asset it writes
+AFTER = "after"  # a sink's input that carries nothing: nodes whose output nothing reads run first
 
 
 def op_name(flowchart: str, node: str) -> str:
@@ -35,40 +43,50 @@ def op_name(flowchart: str, node: str) -> str:
     return f"{flowchart}__{node}"
 
 
-def make_node_op(flowchart: ValidFlowchart, node_id: str) -> dg.OpDefinition:
-    """The op for one node; node params arrive as its config."""
+def make_node_op(flowchart: ValidFlowchart, node_id: str, plan: FlowchartPlan) -> dg.OpDefinition:
+    """The op for one node; its params are its config, the flowchart's the defaults."""
     spec = flowchart.modules[node_id]
     node = flowchart.nodes[node_id]
 
     def compute(context, inputs: Mapping[str, Any]) -> Iterator[Any]:
         where = Where(flowchart.name, node_id)
         try:
-            params = _params(flowchart.name, node_id, spec, context.op_config)
+            run = plan.for_step(context.get_step_execution_context())
             # The work runs under the node's time limit; the outputs are handed over after it.
             settings: RunSettings = getattr(context.resources, SETTINGS_KEY)
             with time_limit(node.timeout or settings.step_timeout):
-                root = settings.data_root_resolved
-                events = list(_execute(context, spec, params, dict(inputs), where, flowchart.name, root))
+                events = list(_execute(run, node_id, spec, dict(inputs), where, settings.data_root_resolved))
         except DataOpsError as exc:
+            # The user's mistake, told as it is: no traceback of ours or Dagster's behind it.
             exc.located(where)
             raise dg.Failure(
                 description=str(exc), metadata={"node": node_id, "module": spec.name}, allow_retries=False
-            ) from exc
-        except MemoryError as exc:  # the process's limit, not a bug: say so, and let `retries` try again
+            ) from None
+        except MemoryError:  # the process's limit, not a bug: say so, and let `retries` try again
             raise dg.Failure(
                 description=f"{where}: the node ran out of memory; give the run more memory, or let fewer rows "
                 "or columns reach this node (filter or select earlier)",
                 metadata={"node": node_id, "module": spec.name},
-            ) from exc
-        yield from events
+            ) from None
+        # A subset (one asset of several) runs only the outputs it needs; the others are not handed on.
+        selected = context.selected_output_names
+        yield from (e for e in events if not isinstance(e, dg.Output) or e.output_name in selected)
         _succeeded(context)
 
+    ins = {p.name: _in(p) for p in spec.inputs}
+    # Not required: an output no selected asset needs is not selected, and then not handed on.
+    outs = {port: dg.Out(pa.Table, is_required=False) for port in spec.outputs}
+    if spec.kind == "source":
+        ins[UPSTREAM] = dg.In(dg.Nothing)
+    if spec.kind == "sink":
+        ins[AFTER] = dg.In(dg.Nothing)
+        outs[WRITTEN] = dg.Out(dg.Nothing)
     return dg.OpDefinition(
         name=op_name(flowchart.name, node_id),
-        ins={p.name: _in(p) for p in spec.inputs},
-        outs={port: dg.Out(pa.Table) for port in spec.outputs},
+        ins=ins,
+        outs=outs,
         compute_fn=compute,
-        config_schema=config_schema(spec.params),
+        config_schema=config_schema(spec.params, flowchart.params[node_id].model_dump(mode="json", by_alias=True)),
         description=f"{node.label or node_id} — {spec.name}: {spec.description}",
         tags={MODULE_TAG: spec.name, NODE_TAG: node_id, FLOWCHART_TAG: flowchart.name},
         retry_policy=dg.RetryPolicy(max_retries=node.retries, delay=1) if node.retries else None,
@@ -90,26 +108,20 @@ def _in(port: Port) -> dg.In:
     return dg.In(dg.List[dg.Any] if port.many else dg.Any)
 
 
-def _params(flowchart: str, node: str, spec: ModuleSpec, config: Any) -> BaseModel:
-    params, problems = validate_params(flowchart, node, spec.name, spec.params, config or {})
-    if problems:
-        raise FlowchartError(problems)
-    assert params is not None
-    return params
-
-
 def _execute(
-    context: Any, spec: ModuleSpec, params: Any, inputs: dict[str, Any], where: Where, flowchart: str, root: Path
+    run: RunPlan, node: str, spec: ModuleSpec, inputs: dict[str, Any], where: Where, root: Path
 ) -> Iterator[Any]:
+    params = run.params_of(node)
+    metadata: dict[str, Any] = {}
     if spec.kind == "source":
         adapter = adapter_for(spec.format, _path_of(params), where=where)
-        plan = ProjectionPlan(context.get_step_execution_context())
-        needs = plan.output_needs(context.op.name)  # a set, or a `Wanted` whose optional columns are taken where present
-        rows = plan.row_filter(context.op.name)
-        table = _as_table(adapter.read(params, root=root, columns=needs, where=where, rows=rows))
-        metadata = {}
+        needs = run.output_needs(node)  # a set, or a `Wanted` whose optional columns are taken where present
+        rows = run.row_filter(node)
+        table = _as_table(adapter.read(params, root=root, columns=needs, where=where, rows=rows))  # type: ignore[arg-type]
         if rows is not None and rows.applied:
-            read = f"{table.num_rows:,} of {rows.total:,} rows" if rows.total is not None else f"{table.num_rows:,} rows"
+            read = (
+                f"{table.num_rows:,} of {rows.total:,} rows" if rows.total is not None else f"{table.num_rows:,} rows"
+            )
             metadata["filter pushed down"] = dg.MetadataValue.md(
                 f"{read} read: node `{rows.node}` applied `{rows.applied}` while this file was scanned"
             )
@@ -119,33 +131,48 @@ def _execute(
         adapter = adapter_for(spec.format, _path_of(params), where=where)
         given = table if getattr(adapter, "arrow_native", False) else arrow_to_pandas(table)
         target = adapter.write(given, params, root=root, where=where)
-        yield dg.AssetMaterialization(
-            asset_key=dg.AssetKey(["dataops", flowchart, where.node or spec.name]),
-            description=f"{spec.name} wrote {target}",
-            metadata={"target": dg.MetadataValue.text(target), **table_metadata(table)},
-        )
+        yield dg.Output(None, WRITTEN, metadata={"target": dg.MetadataValue.text(target), **table_metadata(table)})
     else:
+        for port, value in list(inputs.items()):
+            inputs[port], loaded = _projected(value, run.input_needs(node, port))
+            if loaded:
+                metadata["columns loaded" if len(spec.inputs) == 1 else f"columns loaded ({port})"] = loaded
         frames, extra = spec.run_with_metadata(inputs, params)
-        metadata = {label: dg.MetadataValue.md(text) for label, text in extra.items()}
-        pushed = _pushed_down(context, spec, params, inputs)
+        metadata.update({label: dg.MetadataValue.md(text) for label, text in extra.items()})
+        pushed = _pushed_down(run, node, spec, params, inputs)
         if pushed:
             metadata["filter pushed down"] = dg.MetadataValue.md(pushed)
         for port, frame in frames.items():
             yield dg.Output(frame, port, metadata=metadata)
 
 
-def _pushed_down(context: Any, spec: ModuleSpec, params: Any, inputs: dict[str, Any]) -> str:
+def _projected(value: Any, needs: Any) -> tuple[Any, str]:
+    """An input (a table, a fan-in list of them, or None) cut to the columns needed, and what was loaded."""
+    if needs is None or value is None:
+        return value, ""
+    if isinstance(value, list):
+        cut = [_projected(item, needs) for item in value]
+        return [item for item, _ in cut], "; ".join(text for _, text in cut if text)
+    if not isinstance(value, pa.Table):
+        return value, ""
+    available = value.schema.names
+    columns = projection(available, needs)
+    if columns is None or len(columns) == len(available):
+        return value, ""
+    return value.select(columns), f"{len(columns)} of {len(available)}: {', '.join(columns)}"
+
+
+def _pushed_down(run: RunPlan, node: str, spec: ModuleSpec, params: Any, inputs: dict[str, Any]) -> str:
     """What of this filter's condition its source applied while scanning (the same translation)."""
     if spec.row_filter is None or not isinstance(inputs.get("data"), pa.Table):
         return ""
-    source = ProjectionPlan(context.get_step_execution_context()).feeding_source(context.op.name)
+    source = run.feeding_source(node)
     if source is None:
         return ""
     pushed = to_arrow_filter(spec.row_filter(params), inputs["data"].schema)
     if pushed is None:
         return ""
-    node = source.removeprefix(f"{context.op.tags.get(FLOWCHART_TAG, '')}__")
-    return f"`{pushed.text}` was applied while `{node}` was read; the whole condition was then applied here"
+    return f"`{pushed.text}` was applied while `{source}` was read; the whole condition was then applied here"
 
 
 def _as_table(data: pa.Table | pd.DataFrame) -> pa.Table:

@@ -147,9 +147,9 @@ def test_a_failed_node_leaves_exactly_its_inputs_stored(workspace) -> None:
         resources=make_resources(get_settings()), raise_on_error=False
     )
     assert not result.success
-    assert _stored(workspace / "storage") == [("chain__keep", "result.arrow")]  # what a re-execution needs
+    assert _stored(workspace / "storage") == [("chain__flowchart.chain__keep", "result.arrow")]  # what a re-execution needs
     stored = io_manager.read_table(UPath(next((workspace / "storage").rglob("result.arrow"))))
-    assert stored.equals(result.output_for_node("chain__keep"))
+    assert stored.equals(result.output_for_node("chain__flowchart.chain__keep"))
 
 
 def test_an_output_held_long_is_checkpointed_while_its_consumer_runs(tmp_path, monkeypatch) -> None:

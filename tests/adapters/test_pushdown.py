@@ -144,13 +144,13 @@ def test_the_source_and_the_hand_offs_read_fewer_columns(workspace, projection, 
     result = job.execute_in_process(resources=make_resources(get_settings()))
     all_columns = list(pd.read_csv(workspace / "data" / "sales.csv", encoding="gbk", nrows=1).columns)
     assert sorted(asked[0]) == sorted(["城市", "价格", "数量", "订单号"]) and len(all_columns) == 7
-    loaded = [e.event_specific_data.metadata for e in result.all_events if e.event_type_value == "LOADED_INPUT"]
+    loaded = [e.event_specific_data.metadata for e in result.all_events if e.event_type_value == "STEP_OUTPUT"]
     assert "4 of 5: 订单号, 城市, 价格, 金额" in [m["columns loaded"].value for m in loaded if "columns loaded" in m]
     projection("off")
     asked.clear()
     result = job.execute_in_process(resources=make_resources(get_settings()))
     assert asked == [None]
-    loaded = [e.event_specific_data.metadata for e in result.all_events if e.event_type_value == "LOADED_INPUT"]
+    loaded = [e.event_specific_data.metadata for e in result.all_events if e.event_type_value == "STEP_OUTPUT"]
     assert not [m for m in loaded if "columns loaded" in m]
 
 
@@ -271,13 +271,13 @@ def test_a_filter_reading_a_parquet_source_alone_is_applied_while_scanning(works
     expected = keep(table, wanted)  # pyarrow cannot filter string views itself
     assert written.schema == table.schema and written.equals(expected)
     handled = {e.step_key: e.event_specific_data.metadata for e in result.all_events if e.event_type_value == "STEP_OUTPUT"}
-    assert handled["pushed__lines"]["filter pushed down"].value == (
+    assert handled["pushed__flowchart.pushed__lines"]["filter pushed down"].value == (
         f"{int(sum(d >= datetime.date(2026, 1, 11) for d in days)):,} of 4,000 rows read: node `recent` applied "
         "`day >= DATE '2026-01-11'` while this file was scanned"
     )
-    assert handled["pushed__recent"]["filter pushed down"].value.startswith("`day >= DATE '2026-01-11'` was applied while `lines`")
+    assert handled["pushed__flowchart.pushed__recent"]["filter pushed down"].value.startswith("`day >= DATE '2026-01-11'` was applied while `lines`")
     stored = {e.step_key: e.event_specific_data.metadata for e in result.all_events if e.event_type_value == "HANDLED_OUTPUT"}
-    assert stored["pushed__recent"]["dagster/row_count"].value == expected.num_rows
+    assert stored["pushed__flowchart.pushed__recent"]["dagster/row_count"].value == expected.num_rows
 
 
 def test_a_filter_reading_an_arrow_file_alone_is_applied_while_scanning(workspace: Path) -> None:
@@ -298,4 +298,4 @@ edges: [{from: load, to: big}, {from: big, to: save}]
     written = pa.parquet.read_table(workspace / "data" / "out" / "big.parquet")
     assert written.schema == table.schema and written["n"].to_pylist() == list(range(900, 1000, 2))
     outputs = {e.step_key: e.event_specific_data.metadata for e in result.all_events if e.event_type_value == "STEP_OUTPUT"}
-    assert outputs["arrow_pushed__load"]["filter pushed down"].value.startswith("100 of 1,000 rows read")
+    assert outputs["arrow_pushed__flowchart.arrow_pushed__load"]["filter pushed down"].value.startswith("100 of 1,000 rows read")

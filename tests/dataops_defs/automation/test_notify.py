@@ -14,7 +14,7 @@ from dataops.errors import DataOpsError, FlowchartError
 from dataops.settings import get_settings
 from dataops.spec import parse_flowchart
 from dataops_defs.automation.notify import Message, compose, deliver, expand, mask
-from dataops_defs.compiler import default_run_config, make_flowchart_job
+from dataops_defs.compiler import make_flowchart_job, run_config
 from dataops_defs.resources import make_resources
 from module_library.discovery import discover
 from tests.support.receiver import receiver
@@ -34,11 +34,8 @@ notify:
 
 
 def run(flowchart, instance, **config):
-    run_config = default_run_config(flowchart)
-    for op, params in config.items():
-        run_config["ops"][f"notified__{op}"]["config"].update(params)
     result = make_flowchart_job(flowchart).execute_in_process(
-        run_config=run_config, instance=instance, resources=make_resources(get_settings()), raise_on_error=False
+        run_config=run_config(flowchart, config), instance=instance, resources=make_resources(get_settings()), raise_on_error=False
     )
     return instance.get_run_by_id(result.run_id)
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from dataops.errors import FlowchartError
 from dataops.settings import get_settings
 from dataops.spec import parse_flowchart
-from dataops_defs.compiler import compile_all, make_flowchart_job
+from dataops_defs.compiler import assets_of, compile_all, make_flowchart_job
 from dataops_defs.compiler.broken import BROKEN_TAG
 from dataops_defs.resources import make_resources
 from dataops_defs.snapshot import FlowchartSource
@@ -65,7 +65,7 @@ def test_a_duplicate_edge_makes_a_broken_job_and_the_location_still_loads() -> N
     assert str(results[1].error) == (
         "dup.yaml: dup › u › edges[1]: duplicate edge load.result → u.data (edges[0] is the same); remove one"
     )
-    definitions = dg.Definitions(jobs=[r.job for r in results], resources=_resources())
+    definitions = dg.Definitions(assets=assets_of(results), jobs=[r.job for r in results], resources=_resources())
     jobs = {job.name: job for job in definitions.resolve_all_job_defs()}
     assert jobs["dup"].tags[BROKEN_TAG] == "true" and "good" in jobs
 
@@ -83,8 +83,10 @@ def test_op_names_meeting_across_flowcharts_break_the_later_file_only() -> None:
         "3.yaml: a__b__c › name: Dagster names this job 'a__b__c', which is already the op of node 'b__c' of "
         "flowchart 'a' (1.yaml); op names (<flowchart>__<node>) must be unique across flowcharts: rename the flowchart",
     ]
-    jobs = dg.Definitions(jobs=[r.job for r in results], resources=_resources()).resolve_all_job_defs()
-    assert sorted(job.name for job in jobs) == ["a", "a__b", "a__b__c__invalid_2"]
+    jobs = dg.Definitions(
+        assets=assets_of(results), jobs=[r.job for r in results], resources=_resources()
+    ).resolve_all_job_defs()
+    assert sorted(job.name for job in jobs if job.name != "__ASSET_JOB") == ["a", "a__b", "a__b__c__invalid_2"]
 
 
 def test_a_broken_job_avoids_names_taken_by_valid_ones() -> None:
@@ -92,7 +94,9 @@ def test_a_broken_job_avoids_names_taken_by_valid_ones() -> None:
     valid = "name: x\nnodes:\n  - {id: invalid_flowchart, module: read_csv, params: {path: x.csv}}\n"
     results = compile_all([FlowchartSource("a.yaml", valid), FlowchartSource("b.yaml", "name: x\nnodes: [")])
     assert [r.job.name for r in results] == ["x", "x__invalid_2"]
-    dg.Definitions(jobs=[r.job for r in results], resources=_resources()).resolve_all_job_defs()
+    dg.Definitions(
+        assets=assets_of(results), jobs=[r.job for r in results], resources=_resources()
+    ).resolve_all_job_defs()
 
 
 def test_a_job_dagster_refuses_is_the_flowchart_error() -> None:
@@ -144,7 +148,11 @@ def flowcharts(draw: st.DrawFn, file: str) -> FlowchartSource:
         ins = [p.name for p in specs[i].inputs]
         wrong = [*(p.name for p in specs[j].inputs), *specs[i].outputs, "nope"]
         source = _end(draw, ids[j], specs[j].outputs or wrong)
-        target = _end(draw, ids[i], ins or wrong, ins) if draw(st.integers(0, 4)) else f"{ids[i]}.{draw(st.sampled_from(wrong))}"
+        target = (
+            _end(draw, ids[i], ins or wrong, ins)
+            if draw(st.integers(0, 4))
+            else f"{ids[i]}.{draw(st.sampled_from(wrong))}"
+        )
         edges.append({"from": source, "to": target})
     if edges and draw(st.booleans()):
         edges.insert(draw(st.integers(0, len(edges))), draw(st.sampled_from(edges)))  # the same edge twice
@@ -166,20 +174,24 @@ GOOD_FLOWCHART = (
 
 
 @settings(max_examples=int(os.environ.get("DATAOPS_FUZZ_EXAMPLES", 150)), deadline=None)
-@given(fuzzed=st.lists(st.integers(), min_size=1, max_size=2).flatmap(
-    lambda n: st.tuples(*(flowcharts(f"fz{i}.json") for i in range(len(n))))
-))
+@given(
+    fuzzed=st.lists(st.integers(), min_size=1, max_size=2).flatmap(
+        lambda n: st.tuples(*(flowcharts(f"fz{i}.json") for i in range(len(n))))
+    )
+)
 def test_any_graph_is_a_job_or_a_broken_job_and_the_location_always_loads(fuzzed: tuple[FlowchartSource, ...]) -> None:
     compiled = compile_all([FlowchartSource("good.yaml", GOOD_FLOWCHART), *fuzzed])
-    definitions = dg.Definitions(jobs=[c.job for c in compiled], resources=_resources())
-    jobs = {job.name: job for job in definitions.resolve_all_job_defs()}  # Dagster's cross-job checks
+    definitions = dg.Definitions(assets=assets_of(compiled), jobs=[c.job for c in compiled], resources=_resources())
+    jobs = {
+        job.name: job for job in definitions.resolve_all_job_defs() if job.name != "__ASSET_JOB"
+    }  # cross-job checks
     assert sorted(jobs) == sorted(c.job.name for c in compiled)
     assert compiled[0].error is None and BROKEN_TAG not in jobs["good"].tags
     for result, source in zip(compiled[1:], fuzzed, strict=True):
         job = definitions.resolve_job_def(result.job.name)
         if result.error is None:
             assert BROKEN_TAG not in job.tags
-            assert len(job.graph.node_defs) == len(result.flowchart.order)
+            assert len(job.graph.node_defs[0].node_defs) == len(result.flowchart.order)
             continue
         text = str(result.error)
         assert job.tags[BROKEN_TAG] == "true" and text in job.description

@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 
 from dataops.spec import parse_flowchart
-from dataops_defs.compiler import default_run_config, make_flowchart_job
+from dataops_defs.compiler import make_flowchart_job
 from module_library.discovery import discover
 
 discover()
@@ -43,7 +43,7 @@ EXAMPLES = {
 
 
 @pytest.mark.parametrize(("module", "params"), EXAMPLES.items(), ids=list(EXAMPLES))
-def test_default_run_config_fits_the_schema(module: str, params: dict) -> None:
+def test_params_are_config_defaults_that_fit_the_schema(module: str, params: dict) -> None:
     document = {
         "name": f"c_{module}",
         "nodes": [
@@ -53,9 +53,8 @@ def test_default_run_config_fits_the_schema(module: str, params: dict) -> None:
         "edges": [{"from": "load", "to": "node.data"}],
     }
     flowchart = parse_flowchart(json.dumps(document, ensure_ascii=False), json_format=True)
-    config = default_run_config(flowchart)
-    assert dg.validate_run_config(make_flowchart_job(flowchart), config)
+    config = dg.validate_run_config(make_flowchart_job(flowchart), {})["ops"]
     assert (
-        flowchart.params["node"].model_validate(config["ops"][f"c_{module}__node"]["config"])
+        flowchart.params["node"].model_validate(config[f"c_{module}__flowchart.c_{module}__node"]["config"])
         == (flowchart.params["node"])
     )

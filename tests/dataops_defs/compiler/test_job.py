@@ -1,4 +1,4 @@
-"""Compiler: one op per node, names, dependencies, params as default run config."""
+"""Compiler: one op per node inside the flowchart's graph, names, dependencies, params as config defaults."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from dataops.settings import get_settings
 from dataops.spec import parse_flowchart
-from dataops_defs.compiler import default_run_config, make_flowchart_job
+from dataops_defs.compiler import make_flowchart_job, node_of, run_config
 from dataops_defs.resources import make_resources
 from module_library.discovery import discover
 
@@ -29,22 +29,28 @@ edges:
 """
 
 
+def _graph(job: dg.JobDefinition) -> dg.GraphDefinition:
+    """The flowchart's graph inside its job (the graph behind its multi-asset)."""
+    return job.graph.node_named(f"{job.name}__flowchart").definition
+
+
 def test_one_op_per_node_prefixed_with_the_flowchart_name() -> None:
     job = make_flowchart_job(parse_flowchart(FLOW))
     assert job.name == "tiny"
-    assert sorted(n.name for n in job.nodes) == ["tiny__class", "tiny__config", "tiny__input", "tiny__type"]
+    assert [n.name for n in job.nodes] == ["tiny__flowchart"]
+    assert sorted(n.name for n in _graph(job).nodes) == ["tiny__class", "tiny__config", "tiny__input", "tiny__type"]
     assert job.executor_def is dg.in_process_executor
-    op = job.graph.node_named("tiny__input").definition
+    op = _graph(job).node_named("tiny__input").definition
     assert op.tags["dataops/module"] == "read_csv" and op.tags["dataops/node"] == "input"
     assert op.description.startswith("读取 — read_csv")
 
 
 def test_dependencies_follow_the_edges() -> None:
-    job = make_flowchart_job(parse_flowchart(FLOW))
-    structure = job.graph.dependency_structure
+    graph = _graph(make_flowchart_job(parse_flowchart(FLOW)))
+    structure = graph.dependency_structure
     upstream = {
         node.name: sorted(out.node_name for out in structure.all_upstream_outputs_from_node(node.name))
-        for node in job.nodes
+        for node in graph.nodes
     }
     assert upstream == {
         "tiny__input": [],
@@ -54,24 +60,31 @@ def test_dependencies_follow_the_edges() -> None:
     }
 
 
-def test_params_are_the_default_run_config_with_defaults_filled() -> None:
+def test_params_are_the_config_defaults_with_the_modules_defaults_filled() -> None:
     flowchart = parse_flowchart(FLOW)
-    config = default_run_config(flowchart)
-    assert config["ops"]["tiny__input"]["config"] == {
+    job = make_flowchart_job(flowchart)
+    config = dg.validate_run_config(job, {})["ops"]
+    assert config["tiny__flowchart.tiny__input"]["config"] == {
         "path": "sales.csv",
         "encoding": "auto",
         "delimiter": "auto",
         "header": True,
     }
-    assert config["ops"]["tiny__type"]["config"] == {"condition": "价格 > 100"}
-    job = make_flowchart_job(flowchart)
-    assert job.run_config_schema.config_type.fields["ops"]  # the derived config schema builds
+    assert config["tiny__flowchart.tiny__type"]["config"] == {"condition": "价格 > 100"}
+
+
+def test_run_config_sets_some_params_and_node_of_reads_step_keys() -> None:
+    flowchart = parse_flowchart(FLOW)
+    config = run_config(flowchart, {"type": {"condition": "价格 > 150"}})
+    resolved = dg.validate_run_config(make_flowchart_job(flowchart), config)["ops"]
+    assert resolved["tiny__flowchart.tiny__type"]["config"] == {"condition": "价格 > 150"}
+    assert resolved["tiny__flowchart.tiny__input"]["config"]["path"] == "sales.csv"
+    assert node_of("tiny", "tiny__flowchart.tiny__type") == "type"
 
 
 def test_execution_end_to_end_with_config_override(workspace) -> None:
     job = make_flowchart_job(parse_flowchart(FLOW))
-    config = default_run_config(parse_flowchart(FLOW))
-    config["ops"]["tiny__type"]["config"]["condition"] = "价格 > 150"
+    config = run_config(parse_flowchart(FLOW), {"type": {"condition": "价格 > 150"}})
     result = job.execute_in_process(run_config=config, resources=make_resources(get_settings()))
     assert result.success
     written = pd.read_csv(workspace / "data" / "out" / "tiny.csv")
@@ -83,7 +96,11 @@ def test_execution_end_to_end_with_config_override(workspace) -> None:
 def test_output_metadata_row_count_schema_preview(workspace) -> None:
     flowchart = parse_flowchart(FLOW)
     result = make_flowchart_job(flowchart).execute_in_process(resources=make_resources(get_settings()))
-    handled = [e for e in result.all_events if e.event_type_value == "HANDLED_OUTPUT" and e.step_key == "tiny__config"]
+    handled = [
+        e
+        for e in result.all_events
+        if e.event_type_value == "HANDLED_OUTPUT" and e.step_key == "tiny__flowchart.tiny__config"
+    ]
     metadata = handled[0].event_specific_data.metadata
     source = pd.read_csv(workspace / "data" / "sales.csv", encoding="gbk")
     assert metadata["dagster/row_count"].value == int((source["价格"] > 100).sum())
@@ -94,14 +111,13 @@ def test_output_metadata_row_count_schema_preview(workspace) -> None:
 
 def test_edited_launchpad_config_is_validated_and_names_node_and_field(workspace) -> None:
     flowchart = parse_flowchart(FLOW)
-    config = default_run_config(flowchart)
-    config["ops"]["tiny__config"]["config"]["columns"] = []
+    config = run_config(flowchart, {"config": {"columns": []}})
     result = make_flowchart_job(flowchart).execute_in_process(
         run_config=config, resources=make_resources(get_settings()), raise_on_error=False
     )
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
-    assert failure.step_key == "tiny__config"
+    assert failure.step_key == "tiny__flowchart.tiny__config"
     assert failure.event_specific_data.user_failure_data.description == (
         "tiny › config › params.columns: list should have at least 1 item after validation, not 0"
     )
@@ -125,7 +141,7 @@ def test_write_outside_the_data_root_is_refused(workspace) -> None:
         resources=make_resources(get_settings()), raise_on_error=False
     )
     failure = next(e for e in result.all_events if e.is_step_failure)
-    assert failure.step_key == "tiny__class"
+    assert failure.step_key == "tiny__flowchart.tiny__class"
     assert (
         "tiny › class › path: '../escape.csv' resolves outside the data root"
         in failure.event_specific_data.user_failure_data.description
@@ -144,4 +160,4 @@ edges:
   - {{from: {node_id}, to: save}}
 """
     job = make_flowchart_job(parse_flowchart(text))
-    assert f"r__{node_id}" in {n.name for n in job.nodes}
+    assert f"r__{node_id}" in {n.name for n in _graph(job).nodes}
