@@ -1,4 +1,5 @@
-"""Hot-plugging: reload Dagster's code locations when flowcharts or plugin modules change.
+"""Hot-plugging: reload Dagster's code locations when flowcharts or plugin modules change, and
+launch watched files the moment they are complete.
 
 A running `dagster dev` loads definitions once per code-location load. `reload_dagster` is the
 one way this project asks it to load them again: the editor calls it after a save or a delete,
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -139,7 +141,9 @@ def watch_and_reload(folders: Iterable[Path], url: str, stop: threading.Event) -
     paths = [folder for folder in folders if folder.is_dir()]
     if not paths:
         return
-    for changes in watchfiles.watch(*paths, stop_event=stop, debounce=500, step=100, rust_timeout=1000, yield_on_timeout=False):
+    for changes in watchfiles.watch(
+        *paths, stop_event=stop, debounce=500, step=100, rust_timeout=1000, yield_on_timeout=False
+    ):
         changed = sorted({Path(p).name for _, p in changes if _relevant(p)})
         if not changed:
             continue
@@ -153,6 +157,136 @@ def watch_and_reload(folders: Iterable[Path], url: str, stop: threading.Event) -
 def start_watcher(folders: Iterable[Path], url: str) -> tuple[threading.Thread, threading.Event]:
     """`watch_and_reload` in a daemon thread; set the event to stop it."""
     stop = threading.Event()
-    thread = threading.Thread(target=watch_and_reload, args=(list(folders), url, stop), name="dataops-hotplug", daemon=True)
+    thread = threading.Thread(
+        target=watch_and_reload, args=(list(folders), url, stop), name="dataops-hotplug", daemon=True
+    )
+    thread.start()
+    return thread, stop
+
+
+# --- watched folders: a run as soon as a file is complete ----------------------------------------
+
+
+class InboxWatcher:
+    """`dataops dev`'s event-driven half of `triggers.watch` (the sensor is the other half).
+
+    It follows the data root with the operating system's file events (watchfiles), and launches a
+    file matching a flowchart's `watch.pattern` through GraphQL once it is complete: untouched
+    for `quiet` seconds and open for writing by no process (Linux /proc; elsewhere `quiet` is
+    DATAOPS_SETTLE_SECONDS). Each file version is claimed first, as the sensor claims it
+    (`dataops_defs.automation.watch.Claims`), so exactly one of them launches it.
+    """
+
+    def __init__(self, url: str, flowcharts: Path, plugins: Path, data_root: Path, settle_seconds: float) -> None:
+        self.url = url
+        self.flowcharts, self.plugins, self.root = flowcharts, plugins, data_root
+        self.quiet = 0.25 if Path("/proc/self/fd").is_dir() else settle_seconds
+        self._cache: tuple[object, list[Any]] = (None, [])
+
+    def run(self, stop: threading.Event) -> None:
+        import watchfiles
+
+        if not self.root.is_dir():
+            return
+        try:  # load the flowcharts (and Dagster, the compiler) now, not when the first file arrives
+            import dataops_defs.automation.watch  # noqa: F401
+
+            self.watches()
+        except Exception as exc:
+            log.warning("watched files: %s", exc)
+        pending: dict[Path, float] = {}
+        for changes in watchfiles.watch(
+            self.root, stop_event=stop, debounce=50, step=20, rust_timeout=100, yield_on_timeout=True
+        ):
+            now = time.monotonic()
+            for change, raw in changes:
+                if change != watchfiles.Change.deleted:
+                    pending[Path(raw)] = now
+            ready = [path for path, at in pending.items() if now - at >= self.quiet]
+            if not ready:
+                continue
+            for path in ready:
+                del pending[path]
+            try:
+                for path in self.launch(ready):  # still being written: look again later
+                    pending[path] = now
+            except Exception as exc:  # never stop watching; the sensor catches up
+                log.warning("watched files: %s", exc)
+
+    def watches(self) -> list[Any]:
+        """(flowchart, watch) of every enabled flowchart with `triggers.watch`, re-read when files change."""
+        from dataops.flowcharts import list_files, parse, read
+        from module_library.discovery import discover
+
+        files = [*list_files(self.flowcharts), *sorted(self.plugins.glob("*.py"))]
+        key = [(str(f), f.stat().st_mtime_ns) for f in files if f.exists()]
+        if key == self._cache[0]:
+            return self._cache[1]
+        discover(self.plugins)
+        found = []
+        for file in list_files(self.flowcharts):
+            try:
+                flowchart = parse(read(file))
+            except DataOpsError:
+                continue
+            watch = flowchart.spec.triggers.watch if flowchart.spec.triggers else None
+            if watch is not None and flowchart.spec.enabled:
+                found.append((flowchart, watch))
+        self._cache = (key, found)
+        return found
+
+    def launch(self, paths: list[Path]) -> list[Path]:
+        """Launch each complete file for each flowchart watching it; those still being written."""
+        from dataops_defs.automation import watch as watching
+
+        candidates = []
+        for flowchart, watch in self.watches():
+            for path in paths:
+                relative = watching.matching(self.root, watch.pattern, path)
+                if relative is not None:
+                    candidates.append((flowchart, watch, path, relative))
+        if not candidates:
+            return []
+        writing = watching.being_written([c[2] for c in candidates])
+        for flowchart, watch, path, relative in candidates:
+            if path in writing:
+                continue
+            self._launch_one(flowchart, watch.node, path, relative)
+        return sorted(writing)
+
+    def _launch_one(self, flowchart: Any, node: str, path: Path, relative: str) -> None:
+        from dataops_defs.automation import watch as watching
+
+        try:
+            signature = watching.file_signature(path.stat())
+        except OSError:
+            return
+        sensor = watching.sensor_name(flowchart)
+        request = watching.launch_request(flowchart, node, relative, signature)
+        key = request.run_key or ""
+        claims = watching.Claims(sensor)
+        if not claims.claim(key, watching.WATCHER):
+            return  # the sensor, or this watcher, has it
+        # The sensor's tags too: Dagster's daemon then sees the run key as launched.
+        tags = {**request.tags, watching.RUN_KEY_TAG: key, watching.SENSOR_NAME_TAG: sensor}
+        try:
+            with talking_to(self.url):
+                run_id = dagster_client(self.url, timeout=10).submit_job_execution(
+                    flowchart.name, run_config=request.run_config, tags=tags
+                )
+        except Exception as exc:
+            claims.release(key)  # the sensor launches it instead
+            log.warning("launching %s for %s: %s", flowchart.name, relative, exc)
+            return
+        log.info("launched %s for %s (run %s)", flowchart.name, relative, run_id)
+
+
+def start_inbox_watcher(
+    url: str, flowcharts: Path, plugins: Path, data_root: Path, settle_seconds: float
+) -> tuple[threading.Thread, threading.Event]:
+    """`InboxWatcher.run` in a daemon thread; set the event to stop it."""
+    stop = threading.Event()
+    watcher = InboxWatcher(url, flowcharts, plugins, data_root, settle_seconds)
+    thread = threading.Thread(target=watcher.run, args=(stop,), name="dataops-inbox", daemon=True)
     thread.start()
     return thread, stop

@@ -53,6 +53,12 @@ class RunWorker:
         return cls(run_id, host, pid, _start_ticks(pid), boot, namespace, command)
 
     @classmethod
+    def of_process(cls, run_id: str, pid: int, command: str) -> RunWorker:
+        """Another process of this machine (a run process the warm run server forked)."""
+        host, boot, namespace = _machine()
+        return cls(run_id, host, pid, _start_ticks(pid), boot, namespace, command)
+
+    @classmethod
     def of_run(cls, run_id: str, tags: Mapping[str, str]) -> RunWorker | None:
         """The worker that the run's tags name; None without the tag, with a mangled one, or with
         one copied from another run."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from dataops.cli.serve_module import serve_module
 from dataops.errors import DataOpsError
 
 
@@ -41,11 +42,11 @@ def validate(files: tuple[Path, ...], strict: bool) -> None:
 def run(file: Path, overrides: tuple[str, ...]) -> None:
     """Validate, compile and execute FILE against the Dagster instance of $DAGSTER_HOME.
 
-    In a warm run server when one is running (`dataops warm start`), else in this process.
+    In the warm run server (started on first use; `dataops warm`), else in this process.
     """
-    from dataops.cli.warm import run_warm
+    from dataops.warm_client import run_cli
 
-    code = run_warm(["run", str(file), *(arg for item in overrides for arg in ("--set", item))])
+    code = run_cli(str(file), list(overrides))
     if code is None:
         from dataops.cli.run import run_file
 
@@ -94,16 +95,19 @@ def warm() -> None:
 @warm.command("start")
 def warm_start() -> None:
     """Start the warm run server in the background (no-op when one is running)."""
-    from dataops.cli import warm as server
+    from dataops import warm_client as server
 
     path = server.socket_path()
-    click.echo(f"warm run server: pid {server.start(path)} on {path}")
+    try:
+        click.echo(f"warm run server: pid {server.start(path)} on {path}")
+    except server.Unavailable as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @warm.command("status")
 def warm_status() -> None:
     """Say whether a warm run server is running (exit 0) or not (exit 1)."""
-    from dataops.cli import warm as server
+    from dataops import warm_client as server
 
     path = server.socket_path()
     pid = server.status(path)
@@ -114,7 +118,7 @@ def warm_status() -> None:
 @warm.command("stop")
 def warm_stop() -> None:
     """Stop the warm run server; `dataops run` then runs in its own process."""
-    from dataops.cli import warm as server
+    from dataops import warm_client as server
 
     path = server.socket_path()
     pid = server.stop(path)
@@ -143,6 +147,9 @@ def reload(url: str) -> None:
     for name, status in outcome.items():
         click.echo(f"{name}: {status}")
     sys.exit(0 if all(status == "ok" for status in outcome.values()) else 1)
+
+
+main.add_command(serve_module)
 
 
 def cli(args: list[str] | None = None) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dataops.cli import warm
+from dataops import warm_client as warm
 from tests.support.cli import PROJECT, dataops
 
 STALE_NOTE = "note: the warm run server is restarting on changed code; this run starts cold"
@@ -480,15 +480,15 @@ def test_run_warm_is_off_with_dataops_warm(server: Server, value: str, monkeypat
 
     monkeypatch.setattr(warm, "_connect", refuse)
     monkeypatch.setenv("DATAOPS_WARM", value)
-    assert warm.run_warm(["run", "x.yaml"]) is None
+    assert warm.run_cli("x.yaml", [], start_if_missing=False) is None
 
 
 def test_run_warm_without_a_server_is_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DATAOPS_WARM", raising=False)
     monkeypatch.setenv("DATAOPS_WARM_SOCKET", str(tmp_path / "none.sock"))
-    assert warm.run_warm(["run", "x.yaml"]) is None
+    assert warm.run_cli("x.yaml", [], start_if_missing=False) is None
     (tmp_path / "none.sock").write_text("")  # not a socket
-    assert warm.run_warm(["run", "x.yaml"]) is None
+    assert warm.run_cli("x.yaml", [], start_if_missing=False) is None
 
 
 def _project_copy(root: Path) -> Path:
@@ -539,7 +539,11 @@ def test_a_stale_request_restarts_the_server(server: Server) -> None:
     connection = warm._connect(server.path)
     with connection, open(os.devnull, "rb") as null:
         request = {
-            "argv": ["run", "x.yaml"],
+            "kind": "run",
+            "file": "x.yaml",
+            "overrides": [],
+            "sys_path": [],
+            "argv": ["dataops", "run", "x.yaml"],
             "cwd": "/",
             "env": {},
             "project": str(PROJECT),
@@ -561,7 +565,7 @@ def test_a_stale_server_makes_the_client_run_cold(
 ) -> None:
     _ready(server)
     monkeypatch.setattr(warm, "fingerprint", lambda: "code the server does not have")
-    assert warm.run_warm(["run", "x.yaml"]) is None
+    assert warm.run_cli("x.yaml", [], start_if_missing=False) is None
     assert capsys.readouterr().err == STALE_NOTE + "\n"
     _ready(server)
 
@@ -572,7 +576,7 @@ def test_another_checkout_on_a_shared_socket_runs_cold_without_restarting_the_se
     _ready(server)
     restarts = server.log.read_text().count("code changed, restarting")
     monkeypatch.setattr(warm, "PROJECT", Path("/elsewhere/dataops"))
-    assert warm.run_warm(["run", "x.yaml"]) is None
+    assert warm.run_cli("x.yaml", [], start_if_missing=False) is None
     assert capsys.readouterr().err == (
         f"note: the warm run server on {server.path} serves {PROJECT}, not /elsewhere/dataops; this run starts cold\n"
     )
