@@ -14,7 +14,8 @@ from pydantic import Field, model_validator
 
 from module_library import ModuleParams, module
 from module_library.checks import require_columns
-from module_library.expressions import quote, restore_types, run_query
+from module_library.expressions import quote, referenced_columns, restore_types, run_query
+from module_library.fields import SqlCondition
 
 Function = Literal["sum", "mean", "min", "max", "count", "size", "count_distinct", "median", "std", "first", "last"]
 # `count` counts non-null values, `size` counts rows; `first`/`last` are the first/last non-null
@@ -39,12 +40,19 @@ PICKED = ("min", "max", "first", "last")
 
 class Aggregation(ModuleParams):
     column: str | None = Field(None, description="Column to aggregate (not needed for size).")
+    expression: SqlCondition | None = Field(
+        None, description="SQL expression to aggregate instead of a column, e.g. price * (1 - discount); needs 'as'."
+    )
     function: Function = Field(description="Aggregate function.")
     as_: str | None = Field(None, alias="as", description="Output column; default <column>_<function>.")
 
     @model_validator(mode="after")
     def _column_unless_size(self) -> Aggregation:
-        if self.column is None and self.function != "size":
+        if self.column is not None and self.expression is not None:
+            raise ValueError("give 'column' or 'expression', not both")
+        if self.expression is not None and not self.as_:
+            raise ValueError("an aggregated 'expression' needs 'as', the name of its output column")
+        if self.column is None and self.expression is None and self.function != "size":
             raise ValueError(f"'{self.function}' needs a column")
         return self
 
@@ -53,6 +61,13 @@ class Aggregation(ModuleParams):
         if self.as_:
             return self.as_
         return f"{self.column}_{self.function}" if self.column else self.function
+
+    @property
+    def reads(self) -> list[str]:
+        """The input columns this aggregation reads."""
+        if self.expression is not None:
+            return referenced_columns(self.expression)
+        return [self.column] if self.column else []
 
 
 class GroupAggregateParams(ModuleParams):
@@ -69,7 +84,7 @@ class GroupAggregateParams(ModuleParams):
 
 
 def _reads(params: GroupAggregateParams) -> list[str]:
-    return params.by + [a.column for a in params.aggregations if a.column]
+    return params.by + [column for a in params.aggregations for column in a.reads]
 
 
 @module(category="aggregate", params=GroupAggregateParams, reads=_reads, engine="arrow")
@@ -78,7 +93,7 @@ def group_aggregate(data: pa.Table, params: GroupAggregateParams) -> pa.Table:
     require_columns(data, params.by, field="by")
     require_columns(data, [a.column for a in params.aggregations if a.column], field="aggregations")
     keys = [quote(c) for c in params.by]
-    values = [f"{aggregate_sql(a.function, a.column, data.schema)} AS {quote(a.output)}" for a in params.aggregations]
+    values = [f"{_aggregate(a, data.schema)} AS {quote(a.output)}" for a in params.aggregations]
     sql = f"SELECT {', '.join([*keys, *values])} FROM data"
     if keys:
         sql += f" GROUP BY {', '.join(keys)} ORDER BY {', '.join(k + ' NULLS LAST' for k in keys)}"
@@ -91,6 +106,12 @@ def group_aggregate(data: pa.Table, params: GroupAggregateParams) -> pa.Table:
         o: data.schema.field(c).type for o, c in picked.items()
     }
     return restore_types(result, types)
+
+
+def _aggregate(aggregation: Aggregation, schema: pa.Schema) -> str:
+    if aggregation.expression is not None:  # checked to be one expression when the params were read
+        return SQL[aggregation.function].format(c=f"({aggregation.expression})")
+    return aggregate_sql(aggregation.function, aggregation.column, schema)
 
 
 def aggregate_sql(function: str, column: str | None, schema: pa.Schema) -> str:

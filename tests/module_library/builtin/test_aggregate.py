@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 from dataops.errors import ModuleError
+from module_library.registry import get_module
 from tests.module_library.builtin.typed import TYPED, assert_types_kept, moment, result
 from tests.support.modules import param_error
 
@@ -69,3 +70,35 @@ def test_errors_name_the_field() -> None:
     assert "checks › node_1 › params: output column names repeat: size" in param_error(
         "group_aggregate", {"aggregations": [{"function": "size"}, {"function": "size"}]}
     )
+
+
+def test_aggregate_an_expression_without_deriving_a_column() -> None:
+    """TPC-H Q1's sums of l_extendedprice * (1 - l_discount) in one node: exact decimals, SQL's types."""
+    params = {
+        "by": ["名称"],
+        "aggregations": [
+            {"expression": "金额 * (1 - 0.05)", "function": "sum", "as": "净额"},
+            {"expression": "CASE WHEN 类别 = 'a' THEN 1 ELSE 0 END", "function": "sum", "as": "a_rows"},
+        ],
+    }
+    out = result("group_aggregate", params)
+    assert pa.types.is_decimal(out.schema.field("净额").type)
+    assert out.column("净额").to_pylist() == [Decimal("0.0095"), Decimal("95803.2630"), None]
+    assert out.column("a_rows").to_pylist() == [0, 1, 1]
+    spec = get_module("group_aggregate")
+    assert spec.columns_read(spec.params.model_validate(params)) == {"data": ["名称", "金额", "类别"]}
+
+
+def test_aggregated_expressions_are_checked_when_the_flowchart_is_read() -> None:
+    def error(aggregation: dict) -> str:
+        return param_error("group_aggregate", {"aggregations": [aggregation]})
+
+    assert "an aggregated 'expression' needs 'as'" in error({"expression": "a * 2", "function": "sum"})
+    assert "give 'column' or 'expression', not both" in error(
+        {"column": "a", "expression": "a", "function": "sum", "as": "x"}
+    )
+    assert "only one expression is allowed (found ';')" in error(
+        {"expression": "1; DROP TABLE t", "function": "sum", "as": "x"}
+    )
+    with pytest.raises(ModuleError, match=r"^aggregations: unknown column '金' .*did you mean '金额'\?$"):
+        result("group_aggregate", {"aggregations": [{"expression": "金 * 2", "function": "sum", "as": "x"}]})
