@@ -2,35 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
 from adapters.registry import adapter_for
 from adapters.sources import ReadArrowParams, ReadFileParams
-from dataops.errors import AdapterError, Where
+from dataops.errors import AdapterError
 from module_library.arrow_convert import arrow_to_pandas
+from tests.adapters.conftest import WHERE
+from tests.adapters.conftest import read as read_with
+from tests.adapters.conftest import sample as base_sample
 
-WHERE = Where("flow", "node")
-
-
-def read(root: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-    return arrow_to_pandas(adapter_for("arrow").read(ReadArrowParams(path=name), root=root, columns=columns, where=WHERE))
+read = functools.partial(read_with, "arrow")
 
 
 def sample() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "城市": ["北京", None, "上海"],
-            "数量": [1, 2, 3],
-            "库存": pd.array([5, None, 7], dtype="Int64"),
-            "价格": [10.5, np.nan, 7.25],
-            "日期": pd.to_datetime(["2024-01-02 10:30", "2024-02-03", None], format="ISO8601"),
-        }
-    )
+    return base_sample(日期=pd.to_datetime(["2024-01-02 10:30", "2024-02-03", None], format="ISO8601"))
 
 
 @pytest.mark.parametrize("name", ["out/a.arrow", "out/a.feather"])

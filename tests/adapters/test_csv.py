@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -9,15 +10,14 @@ import pytest
 
 from adapters.registry import adapter_for
 from adapters.sources import ReadCsvParams, WriteCsvParams
-from dataops.errors import AdapterError, Where
+from dataops.errors import AdapterError
 from module_library.arrow_convert import arrow_to_pandas
+from tests.adapters.conftest import WHERE
+from tests.adapters.conftest import read as read_with
 
-WHERE = Where("flow", "node")
+read = functools.partial(read_with, "csv")
+
 ROWS = "城市,价格,数量\n北京,10.5,3\n上海,,4\n广州,7.25,\n"
-
-
-def read(root: Path, name: str, **params) -> pd.DataFrame:
-    return arrow_to_pandas(adapter_for("csv").read(ReadCsvParams(path=name, **params), root=root, where=WHERE))
 
 
 def expected() -> pd.DataFrame:
@@ -61,11 +61,13 @@ def test_no_header_generates_names(tmp_path: Path) -> None:
 
 def test_projection_reads_only_named_columns(tmp_path: Path) -> None:
     (tmp_path / "f.csv").write_text(ROWS, encoding="utf-8")
-    frame = arrow_to_pandas(adapter_for("csv").read(ReadCsvParams(path="f.csv"), root=tmp_path, columns=["数量", "城市"], where=WHERE))
+    frame = arrow_to_pandas(
+        adapter_for("csv").read(ReadCsvParams(path="f.csv"), root=tmp_path, columns=["数量", "城市"], where=WHERE)
+    )
     assert list(frame.columns) == ["城市", "数量"]  # the file's order
-    everything = arrow_to_pandas(adapter_for("csv").read(
-        ReadCsvParams(path="f.csv"), root=tmp_path, columns=["城市", "nope"], where=WHERE
-    ))
+    everything = arrow_to_pandas(
+        adapter_for("csv").read(ReadCsvParams(path="f.csv"), root=tmp_path, columns=["城市", "nope"], where=WHERE)
+    )
     assert list(everything.columns) == ["城市", "价格", "数量"]  # a missing column: read all
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -14,32 +14,22 @@ import pytest
 from adapters import excel
 from adapters.registry import adapter_for
 from adapters.sources import ReadExcelParams, WriteExcelParams
-from dataops.errors import AdapterError, Where
+from dataops.errors import AdapterError
+from tests.adapters.conftest import WHERE
+from tests.adapters.conftest import read as read_with
+from tests.adapters.conftest import sample as base_sample
 from tests.corpus.make_corpus import far_corner_xlsx, wide_sparse_xlsx
 from tests.support.cli import dataops
 
-WHERE = Where("flow", "node")
+read = functools.partial(read_with, "excel")
 
 
-def read(root: Path, name: str, **params) -> pd.DataFrame:
-    return adapter_for("excel").read(ReadExcelParams(path=name, **params), root=root, where=WHERE)
+def sample() -> pd.DataFrame:
+    return base_sample(有货=[True, False, True], 日期=pd.to_datetime(["2024-01-02 10:30", "2024-02-03 00:00", None]))
 
 
 def write(frame: pd.DataFrame, root: Path, name: str, **params) -> str:
     return adapter_for("excel").write(frame, WriteExcelParams(path=name, **params), root=root, where=WHERE)
-
-
-def sample() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "城市": ["北京", None, "上海"],
-            "数量": [1, 2, 3],
-            "库存": pd.array([5, None, 7], dtype="Int64"),
-            "价格": [10.5, np.nan, 7.25],
-            "有货": [True, False, True],
-            "日期": pd.to_datetime(["2024-01-02 10:30", "2024-02-03 00:00", None]),
-        }
-    )
 
 
 def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> None:

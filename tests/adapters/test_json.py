@@ -2,40 +2,33 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from adapters.registry import adapter_for
 from adapters.sources import ReadFileParams, ReadJsonParams, WriteJsonParams
-from dataops.errors import AdapterError, Where
+from dataops.errors import AdapterError
 from module_library.arrow_convert import arrow_to_pandas
+from tests.adapters.conftest import WHERE
+from tests.adapters.conftest import read as read_with
+from tests.adapters.conftest import sample as base_sample
 
-WHERE = Where("flow", "node")
+read = functools.partial(read_with, "json")
 
 
-def read(root: Path, name: str, **params) -> pd.DataFrame:
-    return arrow_to_pandas(adapter_for("json").read(ReadJsonParams(path=name, **params), root=root, where=WHERE))
+def sample() -> pd.DataFrame:
+    return base_sample(
+        有货=[True, False, True],
+        下单时间=pd.to_datetime(["2024-01-02 10:30:00.123456", "2024-02-03", None], format="ISO8601"),
+    )
 
 
 def write(frame: pd.DataFrame, root: Path, name: str, **params) -> str:
     return adapter_for("json").write(frame, WriteJsonParams(path=name, **params), root=root, where=WHERE)
-
-
-def sample() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "城市": ["北京", None, "上海"],
-            "数量": [1, 2, 3],
-            "库存": pd.array([5, None, 7], dtype="Int64"),
-            "价格": [10.5, np.nan, 7.25],
-            "有货": [True, False, True],
-            "下单时间": pd.to_datetime(["2024-01-02 10:30:00.123456", "2024-02-03", None], format="ISO8601"),
-        }
-    )
 
 
 @pytest.mark.parametrize(("name", "lines"), [("out/a.json", False), ("out/a.jsonl", True), ("out/b.json", True)])
@@ -62,7 +55,9 @@ def test_jsonl_extension_means_lines_unless_set(tmp_path: Path) -> None:
     assert ReadJsonParams(path="a.ndjson").lines is True and ReadJsonParams(path="a.json").lines is False
     write(sample(), tmp_path, "a.jsonl")
     assert (tmp_path / "a.jsonl").read_text(encoding="utf-8").startswith('{"城市":"北京"')
-    frame = arrow_to_pandas(adapter_for(None, Path("a.jsonl")).read(ReadFileParams(path="a.jsonl"), root=tmp_path, where=WHERE))
+    frame = arrow_to_pandas(
+        adapter_for(None, Path("a.jsonl")).read(ReadFileParams(path="a.jsonl"), root=tmp_path, where=WHERE)
+    )
     pd.testing.assert_frame_equal(frame, sample())
 
 

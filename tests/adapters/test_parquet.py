@@ -2,45 +2,40 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from adapters.registry import adapter_for
 from adapters.sources import ReadFileParams, ReadParquetParams, WriteParquetParams
-from dataops.errors import AdapterError, Where
+from dataops.errors import AdapterError
 from module_library.arrow_convert import arrow_to_pandas
+from tests.adapters.conftest import WHERE
+from tests.adapters.conftest import read as read_with
+from tests.adapters.conftest import sample as base_sample
 
-WHERE = Where("flow", "node")
+read = functools.partial(read_with, "parquet")
 
 
-def read(root: Path, name: str, **params) -> pd.DataFrame:
-    return arrow_to_pandas(adapter_for("parquet").read(ReadParquetParams(path=name, **params), root=root, where=WHERE))
+def sample() -> pd.DataFrame:
+    return base_sample(
+        有货=pd.array([True, None, False], dtype="boolean"),
+        日期=pd.to_datetime(["2024-01-02 10:30", "2024-02-03", None], format="ISO8601"),
+    )
 
 
 def write(frame: pd.DataFrame, root: Path, name: str) -> str:
     return adapter_for("parquet").write(frame, WriteParquetParams(path=name), root=root, where=WHERE)
 
 
-def sample() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "城市": ["北京", None, "上海"],
-            "数量": [1, 2, 3],
-            "库存": pd.array([5, None, 7], dtype="Int64"),
-            "价格": [10.5, np.nan, 7.25],
-            "有货": pd.array([True, None, False], dtype="boolean"),
-            "日期": pd.to_datetime(["2024-01-02 10:30", "2024-02-03", None], format="ISO8601"),
-        }
-    )
-
-
 def test_round_trip(tmp_path: Path) -> None:
     write(sample(), tmp_path, "out/a.parquet")
     pd.testing.assert_frame_equal(read(tmp_path, "out/a.parquet"), sample())
-    frame = arrow_to_pandas(adapter_for(None, Path("out/a.parquet")).read(ReadFileParams(path="out/a.parquet"), root=tmp_path))
+    frame = arrow_to_pandas(
+        adapter_for(None, Path("out/a.parquet")).read(ReadFileParams(path="out/a.parquet"), root=tmp_path)
+    )
     pd.testing.assert_frame_equal(frame, sample())
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["a.parquet"]
 
@@ -63,7 +58,9 @@ def test_the_pushdown_hint_narrows_the_columns_read(tmp_path: Path) -> None:
     params = ReadParquetParams(path="a.parquet", columns=["价格", "城市", "数量"])
     frame = arrow_to_pandas(adapter_for("parquet").read(params, root=tmp_path, columns=["城市", "价格"]))
     pd.testing.assert_frame_equal(frame, sample()[["价格", "城市"]])
-    frame = arrow_to_pandas(adapter_for("parquet").read(ReadParquetParams(path="a.parquet"), root=tmp_path, columns=["价格", "城市"]))
+    frame = arrow_to_pandas(
+        adapter_for("parquet").read(ReadParquetParams(path="a.parquet"), root=tmp_path, columns=["价格", "城市"])
+    )
     pd.testing.assert_frame_equal(frame, sample()[["城市", "价格"]])
     frame = arrow_to_pandas(adapter_for("parquet").read(params, root=tmp_path, columns=["城市", "made downstream"]))
     assert "城市" in frame.columns and set(frame.columns) <= {"价格", "城市", "数量"}

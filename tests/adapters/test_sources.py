@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -18,20 +17,10 @@ from adapters.sources import (
 )
 from module_library.arrow_convert import arrow_to_pandas
 from module_library.registry import MODULES
+from tests.adapters.conftest import sample
 from tests.support.cli import dataops
 
 PROJECT = Path(__file__).resolve().parents[2]
-
-
-def sample() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "城市": ["北京", None, "上海"],
-            "数量": [1, 2, 3],
-            "库存": pd.array([5, None, 7], dtype="Int64"),
-            "价格": [10.5, np.nan, 7.25],
-        }
-    )
 
 
 @pytest.mark.parametrize(

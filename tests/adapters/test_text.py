@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -9,15 +10,14 @@ import pytest
 
 from adapters.registry import adapter_for
 from adapters.sources import ReadFileParams, ReadTextParams
-from dataops.errors import AdapterError, Where
+from dataops.errors import AdapterError
 from module_library.arrow_convert import arrow_to_pandas
+from tests.adapters.conftest import WHERE
+from tests.adapters.conftest import read as read_with
 
-WHERE = Where("flow", "node")
+read = functools.partial(read_with, "text")
+
 FIXED = "城市  数量  价格\n北京     3 10.5\n上海       7.25\n"
-
-
-def read(root: Path, name: str, **params) -> pd.DataFrame:
-    return arrow_to_pandas(adapter_for("text").read(ReadTextParams(path=name, **params), root=root, where=WHERE))
 
 
 def test_delimited_is_read_like_csv(tmp_path: Path) -> None:
@@ -29,7 +29,9 @@ def test_delimited_is_read_like_csv(tmp_path: Path) -> None:
 
 def test_read_file_reads_txt_as_delimited(tmp_path: Path) -> None:
     (tmp_path / "f.txt").write_text("a;b\n1;x\n", encoding="utf-8")
-    frame = arrow_to_pandas(adapter_for(None, Path("f.txt")).read(ReadFileParams(path="f.txt"), root=tmp_path, where=WHERE))
+    frame = arrow_to_pandas(
+        adapter_for(None, Path("f.txt")).read(ReadFileParams(path="f.txt"), root=tmp_path, where=WHERE)
+    )
     pd.testing.assert_frame_equal(frame, pd.DataFrame({"a": [1], "b": ["x"]}))
 
 
