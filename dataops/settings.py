@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         description="Comma-separated hosts notifications and database URLs may reach: names, *.domain, addresses or "
         "networks (10.0.0.0/8). Empty: any host but link-local and cloud metadata addresses, which are always refused.",
     )
+    remote_tokens: SecretStr | None = Field(
+        None,
+        description="Comma-separated tokens the operator issues to remote module services (docs/remote-modules.md); "
+        "a service registers with one. Unset: no service may register.",
+    )
     outbound_schemes: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated notification and database URL schemes allowed (json, mailtos, postgresql, ...). "

@@ -10,6 +10,7 @@ import importlib
 import importlib.util
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -37,6 +38,8 @@ class PluginProblem:
 
 
 _problems: list[PluginProblem] = []
+# Further sources run on every `discover` (the remote modules' registrations, kept outside this process).
+_sources: list[Callable[[], list[PluginProblem]]] = []
 _plugin_modules: dict[Path, set[str]] = {}  # the modules each loaded plugin file registered
 
 
@@ -52,12 +55,21 @@ def discover(plugins: Path | None = None) -> list[PluginProblem]:
     with registry.rebuilding(keep=lambda spec: spec.name not in reloaded) as building:
         importlib.import_module("module_library.builtin")
         problems = _load_entry_points()
+        for found in list(_sources):
+            problems += found()
         if plugins is not None:
             problems += _load_plugin_folder(plugins, building, loaded)
     _plugin_modules.clear()
     _plugin_modules.update(loaded)
     _problems[:] = problems
     return problems
+
+
+def add_source(source: Callable[[], list[PluginProblem]]) -> None:
+    """Run `source` on every `discover`, after the entry points: it registers (and unregisters) its
+    modules with `registry.register` and returns its problems. Added once; again is a no-op."""
+    if source not in _sources:
+        _sources.append(source)
 
 
 def problems() -> list[PluginProblem]:

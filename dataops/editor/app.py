@@ -21,6 +21,7 @@ from dataops.editor import (
     api_modules,
     api_probe,
     api_reload,
+    api_remote,
     api_runs,
     api_upload,
     api_validate,
@@ -46,6 +47,7 @@ ENDPOINTS = [
     *api_probe.ENDPOINTS,
     *api_runs.ENDPOINTS,
     *api_reload.ENDPOINTS,
+    *api_remote.ENDPOINTS,
 ]
 log = logging.getLogger("dataops.editor")
 

@@ -28,6 +28,8 @@ HOSTS_SETTING = "DATAOPS_EDITOR_ALLOWED_HOSTS"
 UPLOAD_PATH = "/api/upload"
 # Readable without the token: the page needs them to know that it must ask for one.
 OPEN_PATHS = frozenset({"/api/config", "/api/openapi.json"})
+# Remote module services register with their own token (`dataops.editor.api_remote`).
+REMOTE_PATHS = frozenset({"/api/remote/register", "/api/remote/unregister"})
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 _ANY_INTERFACE = frozenset({"0.0.0.0", "::", ""})
 _HOST = re.compile(r"^(?:\[(?P<v6>[0-9a-f:.]+)\]|(?P<name>[a-z0-9_.-]+))(?::(?P<port>\d{1,5}))?$", re.IGNORECASE)
@@ -131,6 +133,8 @@ class GuardMiddleware:
             )
         if not scope["path"].startswith("/api/"):
             return None
+        if scope["path"] in REMOTE_PATHS:
+            return None  # services, not browsers: the handler checks their operator-issued token
         if self.token and scope["path"] not in OPEN_PATHS:
             given = headers.get(TOKEN_HEADER, "")
             if not hmac.compare_digest(given.encode(), self.token.encode()):
