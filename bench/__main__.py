@@ -18,11 +18,12 @@ import time
 from pathlib import Path
 
 from bench import definitions_scale, executors, formats, handoff, kernels, pipeline_vs_pandas, projection, report
+from bench import launch as launch_latency
 from bench.common import load_average, machine
 from bench.report import DOC, Section, write
 from bench.tpch import runner as tpch
 
-NAMES = ("pipeline", "handoff", "formats", "projection", "scale", "executors", "kernels", "tpch")
+NAMES = ("pipeline", "handoff", "formats", "projection", "scale", "executors", "kernels", "tpch", "launch")
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -84,6 +85,8 @@ def run(name: str, args: argparse.Namespace) -> Section:
         return executors.run(args.executor_rows, args.repeats)
     if name == "tpch":
         return tpch.run(args.sf, args.repeats)
+    if name == "launch":
+        return launch_latency.run(args.repeats, *(args.rows[-2:] if len(args.rows) >= 2 else (1_000_000, 10_000_000)))
     return kernels.run(args.csv_rows, args.kernel_rows, args.repeats)
 
 

@@ -77,62 +77,88 @@ def run_file(file: Path, overrides: list[str]) -> int:
     return _execute(flowchart, merged)
 
 
+INVOCATION_TAG = "dataops/invocation"
+
+
 def _execute(flowchart: ValidFlowchart, merged: dict[str, dict[str, Any]]) -> int:
     import dagster as dg
 
-    # What `dg.execute_job` does, with the run created here so its id is known before it starts.
-    from dagster._core.execution.api import execute_run
-
     from dataops.cli.progress import Progress
-    from dataops_defs.compiler import default_run_config, op_name
-    from dataops_defs.run_worker import RunWorker
+    from dataops_defs.compiler import run_config as config_for
     from dataops_defs.standalone import reconstructable_job
 
     # Reconstructable, so the multiprocess and Celery executors can rebuild it in their processes.
     recon = reconstructable_job(flowchart)
     job = recon.get_definition()
-    run_config = default_run_config(flowchart)
-    for node, params in merged.items():
-        run_config["ops"][op_name(flowchart.name, node)]["config"] = params
+    run_config = config_for(flowchart, merged)
     run_config["loggers"] = {"console": {"config": {"log_level": "CRITICAL"}}}
     instance = dg.DagsterInstance.get()
-    run_id = str(uuid.uuid4())
-    run = instance.create_run_for_job(
-        job_def=job,
-        run_id=run_id,
-        run_config=run_config,
-        # This process is the run's worker: run monitoring fails the run if it dies (dataops_defs/launcher.py).
-        tags={**job.run_tags, "dataops/source": "cli", **RunWorker.this_process(run_id).tags()},
-        job_code_origin=recon.get_python_origin(),
-    )
+    # `dg.execute_job` creates the run; this tag finds it, so that its progress is followed and this
+    # process is recorded as its worker (run monitoring fails the run if it dies, dataops_defs/launcher.py).
+    invocation = str(uuid.uuid4())
     progress = Progress(flowchart)
-    click.echo(f"▶ {flowchart.name}  run {run.run_id}  ({flowchart.file})")
+    run_ids: list[str] = []
+
+    def header(run_id: str) -> None:
+        run_ids.append(run_id)
+        click.echo(f"▶ {flowchart.name}  run {run_id}  ({flowchart.file})")
+
     started = time.perf_counter()
-    with _following(instance, run.run_id, progress.on_event):
-        result = execute_run(recon, run, instance, raise_on_error=False)
+    with _following(instance, invocation, header, progress.on_event):
+        result = dg.execute_job(
+            recon,
+            instance,
+            run_config=run_config,
+            tags={**job.run_tags, "dataops/source": "cli", INVOCATION_TAG: invocation},
+            raise_on_error=False,
+        )
     elapsed = time.perf_counter() - started
+    if not run_ids:
+        header(result.run_id)
     if result.success:
-        click.echo(f"✓ {flowchart.name} succeeded in {elapsed:.1f} s (run {run.run_id})")
+        click.echo(f"✓ {flowchart.name} succeeded in {elapsed:.1f} s (run {result.run_id})")
         return 0
-    click.echo(f"✗ {flowchart.name} failed in {elapsed:.1f} s (run {run.run_id})", err=True)
+    click.echo(f"✗ {flowchart.name} failed in {elapsed:.1f} s (run {result.run_id})", err=True)
     for line in progress.failures:
         click.echo(line, err=True)
     return 1
 
 
 @contextmanager
-def _following(instance: Any, run_id: str, on_event: Callable[[Any], None], interval: float = 0.2) -> Iterator[None]:
-    """Feed the run's stored events to `on_event` in order while the block runs, and the rest after it.
+def _following(
+    instance: Any,
+    invocation: str,
+    on_run: Callable[[str], None],
+    on_event: Callable[[Any], None],
+    interval: float = 0.05,
+) -> Iterator[None]:
+    """Find the run tagged `invocation`, record this process as its worker, and feed its stored
+    events to `on_event` in order while the block runs, and the rest after it.
 
     Read from the instance's storage, because with the multiprocess and Celery executors the
     nodes run, and log their events, in other processes.
     """
+    import dagster as dg
+
+    from dataops_defs.run_worker import RunWorker
+
+    found: list[str] = []
     cursor: list[str | None] = [None]
     done = threading.Event()
 
+    def find() -> bool:
+        if not found:
+            ids = instance.get_run_ids(dg.RunsFilter(tags={INVOCATION_TAG: invocation}), limit=1)
+            if not ids:
+                return False
+            found.append(ids[0])
+            instance.add_run_tags(ids[0], RunWorker.this_process(ids[0]).tags())
+            on_run(ids[0])
+        return True
+
     def drain() -> None:
-        while True:
-            batch = instance.get_records_for_run(run_id, cursor=cursor[0], limit=1000)
+        while find():
+            batch = instance.get_records_for_run(found[0], cursor=cursor[0], limit=1000)
             for record in batch.records:
                 on_event(record.event_log_entry)
             cursor[0] = batch.cursor
@@ -140,8 +166,10 @@ def _following(instance: Any, run_id: str, on_event: Callable[[Any], None], inte
                 return
 
     def follow() -> None:
-        while not done.wait(interval):
+        wait = interval
+        while not done.wait(wait):
             drain()
+            wait = interval if not found else 0.2
 
     thread = threading.Thread(target=follow, name="dataops-run-progress", daemon=True)
     thread.start()

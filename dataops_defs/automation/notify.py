@@ -1,6 +1,12 @@
-"""Run-status sensors that tell people how a flowchart run ended, through Apprise.
+"""Notifications that tell people how a flowchart run ended, through Apprise.
 
-One sensor for successes and one for failures watch the jobs whose flowcharts have `notify`
+Who sends: a run launched from the warm run server (`dataops_defs.launcher`, tag
+`dataops/notify: run`) notifies from its own process the moment it ends (`notify_after_run`),
+with no polling in between. Every other run, and a forked run whose process died before it could
+say anything, is notified by two run-status sensors (successes, failures) of Dagster's daemon,
+which look every few seconds. A run tagged `dataops/notified` was notified already.
+
+Which runs: the jobs whose flowcharts have `notify`
 entries. A message names the flowchart, the run and a link to it, the duration, and either
 each sink's output and row count or the failing node, its module and the error. Delivery is
 retried a bounded number of times and only logged when it fails: it never fails a run.
@@ -23,6 +29,8 @@ from dataops.errors import DataOpsError
 from dataops.outbound import notification_problem
 from dataops.settings import get_settings
 from dataops.spec import ValidFlowchart
+from dataops_defs.compiler import node_of
+from dataops_defs.launcher import NOTIFY_TAG
 
 
 @dataclass(frozen=True)
@@ -36,22 +44,18 @@ def make_notify_sensors(
     flowcharts: Sequence[ValidFlowchart], jobs: dict[str, dg.JobDefinition]
 ) -> list[dg.SensorDefinition]:
     """Two run-status sensors covering every flowchart that asks to be notified."""
-    targets = {f.name: (f, f.spec.notify) for f in flowcharts if f.spec.notify}
+    targets = {f.name: f for f in flowcharts if f.spec.notify}
+    _TARGETS.clear()
+    _TARGETS.update(targets)  # for `notify_after_run` in a run's own process, which built these definitions
     if not targets:
         return []
     monitored = [jobs[name] for name in targets]
 
     def notify(context: dg.RunStatusSensorContext, outcome: str) -> None:
-        flowchart, entries = targets[context.dagster_run.job_name]
-        urls = {
-            f"{flowchart.name} › notify[{index}].url": entry.url
-            for index, entry in enumerate(entries)
-            if outcome in entry.on
-        }
-        if not urls:
+        run = context.dagster_run
+        if run.tags.get(NOTIFIED_TAG) or _notified_by_its_process(run):
             return
-        message = compose(context.instance, context.dagster_run, flowchart, outcome)
-        deliver(urls, message, context.log)
+        _send(context.instance, run, targets[run.job_name], outcome, context.log)
 
     @dg.run_status_sensor(
         name="dataops_notify_success",
@@ -77,6 +81,44 @@ def make_notify_sensors(
     return [notify_success, notify_failure]
 
 
+NOTIFIED_TAG = "dataops/notified"  # the outcome notified, set before sending
+_TARGETS: dict[str, ValidFlowchart] = {}  # job name -> flowchart, of the definitions this process built last
+
+
+def _send(
+    instance: dg.DagsterInstance, run: dg.DagsterRun, flowchart: ValidFlowchart, outcome: str, log: logging.Logger
+) -> None:
+    urls = {
+        f"{flowchart.name} › notify[{index}].url": entry.url
+        for index, entry in enumerate(flowchart.spec.notify or [])
+        if outcome in entry.on
+    }
+    if not urls:
+        return
+    instance.add_run_tags(run.run_id, {NOTIFIED_TAG: outcome})
+    deliver(urls, compose(instance, run, flowchart, outcome), log)
+
+
+def _notified_by_its_process(run: dg.DagsterRun) -> bool:
+    """The run's own process notifies it, unless that process died first (then the sensor does)."""
+    from dataops_defs.run_worker import Health, RunWorker
+
+    if run.tags.get(NOTIFY_TAG) != "run":
+        return False
+    worker = RunWorker.of_run(run.run_id, run.tags)
+    return worker is not None and worker.check().health == Health.ALIVE
+
+
+def notify_after_run(instance: dg.DagsterInstance, run_id: str) -> None:
+    """Called by a run's process once the run ended: send what its flowchart asks for, now."""
+    run = instance.get_run_by_id(run_id)
+    if run is None or run.tags.get(NOTIFIED_TAG) or run.job_name not in _TARGETS:
+        return
+    outcome = {dg.DagsterRunStatus.SUCCESS: "success", dg.DagsterRunStatus.FAILURE: "failure"}.get(run.status)
+    if outcome is not None:
+        _send(instance, run, _TARGETS[run.job_name], outcome, logging.getLogger("dataops.notify"))
+
+
 def compose(instance: dg.DagsterInstance, run: dg.DagsterRun, flowchart: ValidFlowchart, outcome: str) -> Message:
     """The message text from the run's events: outputs on success, the failing node on failure."""
     settings = get_settings()
@@ -90,7 +132,6 @@ def compose(instance: dg.DagsterInstance, run: dg.DagsterRun, flowchart: ValidFl
     ]
     if source_file := run.tags.get("dataops/file"):
         lines.append(f"Input file: {source_file}")
-    prefix = f"{flowchart.name}__"
     if outcome == "success":
         for record in instance.get_records_for_run(
             run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
@@ -101,12 +142,12 @@ def compose(instance: dg.DagsterInstance, run: dg.DagsterRun, flowchart: ValidFl
             metadata = materialization.metadata
             rows = metadata.get("dagster/row_count")
             target = metadata.get("target")
-            node = (record.event_log_entry.step_key or "").removeprefix(prefix)
+            node = node_of(flowchart.name, record.event_log_entry.step_key or "")
             lines.append(f"Output of {node}: {target.value if target else '?'} ({rows.value if rows else '?'} rows)")
         return Message(f"✓ {flowchart.name} succeeded", "\n".join(lines), "success")
     for record in instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records:
         event = record.event_log_entry.dagster_event
-        node = (event.step_key or "").removeprefix(prefix) if event else "?"
+        node = node_of(flowchart.name, event.step_key or "") if event else "?"
         module = flowchart.modules[node].name if node in flowchart.modules else "?"
         lines.append(f"Failed node: {node} ({module})")
         lines.append(f"Error: {_failure_text(event)}")

@@ -152,3 +152,84 @@ def test_hot_plug_a_module_and_a_flowchart(workspace: Path) -> None:
         while "INVALID" not in (server.jobs()["uses_plugin"]["description"] or "") and time.monotonic() < deadline:
             time.sleep(0.5)
         assert "unknown module 'add_one'" in server.jobs()["uses_plugin"]["description"]
+
+
+# --- the fast path: `dataops dev`'s inbox watcher, runs forked from the warm run server ------------
+
+BURST = """
+name: burst
+nodes:
+  - {{id: load, module: read_csv, params: {{path: placeholder.csv}}}}
+  - {{id: save, module: write_csv, params: {{path: out/burst.csv}}}}
+edges: [{{from: load, to: save}}]
+triggers: {{watch: {{pattern: "burst/*.csv", node: load}}}}
+notify:
+  - {{url: "{url}", on: [success]}}
+"""
+
+RUN_TAGS = """
+query($job: String!) {
+  runsOrError(filter: {pipelineName: $job}, limit: 1000) {
+    ... on Runs { results { runId status tags { key value } } }
+  }
+}
+"""
+
+
+def warm_env(sock: Path) -> dict[str, str]:
+    return {**env(), "DATAOPS_WARM": "on", "DATAOPS_WARM_SOCKET": str(sock)}
+
+
+@pytest.fixture
+def warm_socket():
+    import shutil
+    import tempfile
+
+    from dataops import warm_client
+
+    folder = Path(tempfile.mkdtemp(prefix="da-", dir="/tmp"))
+    yield folder / "w.sock"
+    pid = warm_client.status(folder / "w.sock")
+    if pid is not None:
+        os.kill(pid, 9)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _tags(run: dict) -> dict[str, str]:
+    return {t["key"]: t["value"] for t in run["tags"]}
+
+
+def test_a_burst_of_files_runs_each_exactly_once_and_a_half_written_file_waits(
+    workspace: Path, inbox, warm_socket: Path
+) -> None:
+    (workspace / "flowcharts" / "burst.yaml").write_text(BURST.format(url=inbox.url), encoding="utf-8")
+    folder = workspace / "data" / "burst"
+    folder.mkdir()
+    with dagster_dev(warm_env(warm_socket), workspace / "dev.log", via_dataops=True) as server:
+        server.wait_for_jobs({"burst"})
+        time.sleep(2)  # the watchers are up
+        # A file held open for writing is not read half-way, however long it stays untouched.
+        held = folder / "held.csv"
+        with held.open("w", encoding="utf-8") as writer:
+            writer.write("城市,金额\n北京,1\n")
+            writer.flush()
+            time.sleep(8)  # several sensor ticks and far past the watcher's quiet time
+            assert server.graphql(RUN_TAGS, {"job": "burst"})["runsOrError"]["results"] == []
+            writer.write("上海,2\n")
+        (run,) = wait_for_runs(server, "burst", 1)
+        assert run["status"] == "SUCCESS" and _tags(run)["dataops/file"] == "burst/held.csv"
+        assert _tags(run)["dataops/launch"] == "warm"
+
+        # 100 files at once: 100 runs, one per file, each notified once.
+        for i in range(100):
+            (folder / f"f{i:03d}.csv").write_text(f"城市,金额\n城{i},{i}\n", encoding="utf-8")
+        runs = wait_for_runs(server, "burst", 101, timeout=600)
+        files = sorted(_tags(r)["dataops/file"] for r in runs)
+        assert files == sorted(["burst/held.csv", *(f"burst/f{i:03d}.csv" for i in range(100))])
+        assert all(r["status"] == "SUCCESS" for r in runs)
+        messages = inbox.wait_for(101, timeout=120)
+        time.sleep(8)  # a duplicate from the sensors would arrive within two ticks
+        notified = [m["message"].split("Run: ")[1].split("\n")[0] for m in inbox.messages]
+        assert sorted(notified) == sorted(r["runId"] for r in runs), len(messages)
+        time.sleep(6)
+        assert len(server.graphql(RUN_TAGS, {"job": "burst"})["runsOrError"]["results"]) == 101  # no late duplicates
