@@ -78,8 +78,15 @@ def drag_module(page, module: str, x: int, y: int) -> None:
     page.fill("#palette-search", "")
 
 
+def settled(page) -> None:
+    """Wait until the latest change's validation is shown: it resizes nodes (their problems), and
+    a drag measured before that would miss the port it aims at."""
+    page.wait_for_function("document.body.dataset.validated !== 'pending'")
+
+
 def connect(page, source: str, target: str) -> None:
     """Drag from the source node's output port to the target node's input port."""
+    settled(page)
     start = page.locator(f'[data-node-id="{source}"] .output_1').bounding_box()
     end = page.locator(f'[data-node-id="{target}"] .input_1').bounding_box()
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)

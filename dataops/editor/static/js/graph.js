@@ -261,11 +261,13 @@ export class Graph {
     el.querySelectorAll(".inputs .input").forEach((port, i) => {
       const spec = data.ports.inputs[i];
       port.dataset.port = spec.name;
-      port.title = `input '${spec.name}'${spec.many ? " (takes several edges)" : ""}${spec.optional ? " (optional)" : ""}`;
+      port.dataset.tip = `input '${spec.name}'${spec.many ? " (takes several edges)" : ""}${spec.optional ? " (optional)" : ""}`;
+      port.title = port.dataset.tip;
     });
     el.querySelectorAll(".outputs .output").forEach((port, i) => {
       port.dataset.port = data.ports.outputs[i];
-      port.title = `output '${data.ports.outputs[i]}': drag to an input`;
+      port.dataset.tip = `output '${data.ports.outputs[i]}': drag to an input`;
+      port.title = port.dataset.tip;
     });
     const ports = Math.max(data.ports.inputs.length, data.ports.outputs.length);
     el.style.minHeight = `${Math.max(64, ports * 30 + 10)}px`;
@@ -347,7 +349,7 @@ export class Graph {
     return byNode;
   }
 
-  // Show the columns on each port (its tooltip) and edge (an SVG <title>): `schemas` maps node id to
+  // Show the columns on each port (its tooltip) and edge (an SVG <title> on its path): `schemas` maps node id to
   // {inputs, outputs}, port name to {columns: [{name, type}], exact} or null (unknown before a run).
   setSchemas(schemas) {
     const listing = (port) => {
@@ -360,15 +362,14 @@ export class Graph {
       const { data } = this.node(dfId);
       const mine = schemas[data.id] || { inputs: {}, outputs: {} };
       const el = this.nodeElement(dfId);
-      this.decorate(dfId);
       el.querySelectorAll(".inputs .input").forEach((port, i) => {
         const found = mine.inputs[data.ports.inputs[i].name];
-        port.title = `${port.title}\n${listing(found)}`;
+        port.title = `${port.dataset.tip}\n${listing(found)}`;
         port.dataset.columns = names(found);
       });
       el.querySelectorAll(".outputs .output").forEach((port, i) => {
         const found = mine.outputs[data.ports.outputs[i]];
-        port.title = `${port.title}\n${listing(found)}`;
+        port.title = `${port.dataset.tip}\n${listing(found)}`;
         port.dataset.columns = names(found);
       });
     }
@@ -380,10 +381,13 @@ export class Graph {
       if (!node || !output) continue;
       const port = node.data.ports.outputs[portIndex(output)];
       const found = (schemas[node.data.id] || { outputs: {} }).outputs[port];
-      let title = svg.querySelector("title");
+      // inside the path: Drawflow takes an edge's path to be its svg's first child
+      const path = svg.querySelector("path.main-path");
+      if (!path) continue;
+      let title = path.querySelector("title");
       if (!title) {
         title = document.createElementNS("http://www.w3.org/2000/svg", "title");
-        svg.prepend(title);
+        path.append(title);
       }
       title.textContent = `${node.data.id}.${port} → ${listing(found)}`;
       svg.dataset.columns = names(found);

@@ -68,8 +68,12 @@ function updateButtons() {
 // ---- validation ---------------------------------------------------------------------------
 
 function scheduleValidate() {
+  document.body.dataset.validated = "pending"; // "done" once the latest document's answer is shown
   clearTimeout(validateTimer);
-  validateTimer = setTimeout(validateNow, 350);
+  validateTimer = setTimeout(() => {
+    validateTimer = null;
+    validateNow();
+  }, 350);
 }
 
 async function validateNow() {
@@ -81,8 +85,10 @@ async function validateNow() {
     state.schemas = result.schemas || {};
     graph.setSchemas(state.schemas);
     fillPickers();
+    if (seq === validateSeq && !validateTimer) document.body.dataset.validated = "done";
   } catch (e) {
     showMessage(`validation failed: ${e.message}`, "error");
+    if (seq === validateSeq && !validateTimer) document.body.dataset.validated = "done";
   }
 }
 
