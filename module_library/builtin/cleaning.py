@@ -104,9 +104,12 @@ def fill_nulls(data: pa.Table, params: FillNullsParams) -> pa.Table:
 
 def _fill_value(values: pa.ChunkedArray, column: str, value: object) -> pa.ChunkedArray:
     """Nulls (and NaN) replaced by `value`, which must fit the column's type."""
+    if is_text_type(values.type) and not isinstance(value, str):  # no column holds text and numbers
+        raise ModuleError(
+            f"column '{column}' ({dtype_name(values)}) cannot hold {value!r}; give a value of the column's type",
+            Where(field="values"),
+        )
     try:
-        if is_text_type(values.type) and not isinstance(value, str):
-            raise pa.ArrowInvalid("a number or flag in a text column")
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         exact = Decimal(str(value)) if number and pa.types.is_decimal(values.type) else value
         fill = pa.scalar(exact).cast(_plain(values.type))  # a safe cast: 1.5 fits no integer column
