@@ -226,9 +226,11 @@ def _single_process(context: dg.OutputContext) -> bool:
 def _consumers(context: dg.OutputContext) -> set[str]:
     """The steps that load this output (none: nobody could ever need it stored)."""
     handle = context.step_context.node_handle
-    graph = context.step_context.job_def.graph
+    graph: dg.GraphDefinition = context.step_context.job_def.graph
     if handle.parent is not None:  # an op inside a graph (a flowchart's asset): its siblings consume it
-        graph = graph.get_node(handle.parent).definition
+        parent = graph.get_node(handle.parent).definition
+        assert isinstance(parent, dg.GraphDefinition), "only a graph has nodes inside"
+        graph = parent
     structure = graph.dependency_structure
     downstream = structure.output_to_downstream_inputs_for_node(context.step_context.node_handle.name)
     return {
