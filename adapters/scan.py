@@ -13,6 +13,7 @@ from adapters.predicates import RowFilter, to_arrow_filter
 from module_library.tables import keep
 
 KEEP = "__dataops_keep"
+KEEP_WHOLE = 0.8  # share of a batch's rows above which the batch is kept whole
 
 
 def scan(dataset: ds.FileSystemDataset, columns: Sequence[str], rows: RowFilter | None = None) -> pa.Table:
@@ -38,5 +39,9 @@ def scan(dataset: ds.FileSystemDataset, columns: Sequence[str], rows: RowFilter 
     parts = []
     for batch in dataset.scanner(columns=projection).to_batches():
         table = pa.Table.from_batches([batch]).drop_columns([KEEP])
-        parts.append(keep(table, pc.fill_null(batch.column(KEEP), False)))
+        mask = pc.fill_null(batch.column(KEEP), False)
+        # A batch the condition mostly keeps is kept whole: the filter node drops the rest anyway,
+        # and copying most of a batch costs more than the rows it would save (TPC-H Q1 keeps 98 %).
+        kept = pc.sum(mask).as_py() or 0
+        parts.append(table if kept >= KEEP_WHOLE * batch.num_rows else keep(table, mask))
     return pa.concat_tables(parts).cast(schema) if parts else schema.empty_table()

@@ -6,8 +6,11 @@ import functools
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet
 import pytest
 
+from adapters.predicates import RowFilter
 from adapters.registry import adapter_for
 from adapters.sources import ReadFileParams, ReadParquetParams, WriteParquetParams
 from dataops.errors import AdapterError
@@ -99,3 +102,19 @@ def test_failed_write_leaves_nothing_and_keeps_the_old_file(tmp_path: Path) -> N
 def test_paths_outside_the_data_root_are_refused(tmp_path: Path) -> None:
     with pytest.raises(AdapterError, match=r"^flow › node › path: '/etc/a.parquet' resolves outside the data root"):
         write(sample(), tmp_path, "/etc/a.parquet")
+
+
+def test_a_pushed_filter_keeps_row_groups_it_mostly_keeps_whole(tmp_path: Path) -> None:
+    """With string views (pyarrow cannot filter them in the scan) a record batch the condition
+    keeps 80 % or more of is kept whole, the filter node drops the rest; a selective one is cut."""
+    table = pa.table(
+        {"n": pa.array(range(1000)), "名": pa.array([f"v{i}" for i in range(1000)]).cast(pa.string_view())}
+    )
+    pa.parquet.write_table(table, tmp_path / "n.parquet", row_group_size=100)
+    params = ReadParquetParams(path="n.parquet")
+    mostly = RowFilter("n % 100 <> 7 AND n >= 5", "f")  # row group 0 keeps 95 of 100 rows
+    read = adapter_for("parquet").read(params, root=tmp_path, rows=mostly, where=WHERE)
+    assert read.num_rows == 1000 and mostly.applied == "n >= 5" and mostly.total == 1000
+    selective = RowFilter("n >= 5 AND n < 50", "f")
+    read = adapter_for("parquet").read(params, root=tmp_path, rows=selective, where=WHERE)
+    assert read["n"].to_pylist() == list(range(5, 50)) and read.schema == table.schema
