@@ -23,13 +23,6 @@ def run_config(flowchart: ValidFlowchart, params: Mapping[str, Mapping[str, Any]
     return {"ops": {graph_name(flowchart.name): {"ops": ops}}}
 
 
-def default_run_config(flowchart: ValidFlowchart) -> dict[str, Any]:
-    """Every node's params as run config (transitional: `run_config` sets only what changes)."""
-    return run_config(
-        flowchart, {node: p.model_dump(mode="json", by_alias=True) for node, p in flowchart.params.items()}
-    )
-
-
 def node_of(flowchart: str, step_key: str) -> str:
     """The node a step of the flowchart's job runs (steps are `<flowchart>__flowchart.<flowchart>__<node>`)."""
     return step_key.rpartition(".")[2].removeprefix(f"{flowchart}__")

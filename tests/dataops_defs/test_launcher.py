@@ -71,7 +71,7 @@ def test_the_daemon_fails_a_killed_dataops_run_within_seconds(workspace: Path) -
             )
             killed, doomed_id = start_run(doomed, workspace)
             living, steady_id = start_run(steady, workspace)
-            wait_for(lambda: _waiting(instance, doomed_id, "doomed__wait"), timeout=120, message="the doomed node")
+            wait_for(lambda: _waiting(instance, doomed_id, "doomed__flowchart.doomed__wait"), timeout=120, message="the doomed node")
             os.kill(killed.pid, signal.SIGKILL)
             at = time.monotonic()
             run = wait_for(

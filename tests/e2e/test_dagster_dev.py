@@ -32,15 +32,15 @@ def test_examples_are_jobs_and_a_launch_succeeds(server, workspace: Path) -> Non
     run = server.wait_for_run(server.launch("sales_by_city"))
     assert run["status"] == "SUCCESS"
     assert {s["stepKey"] for s in run["stepStats"]} == {
-        f"sales_by_city__{n}" for n in ("load", "valid", "revenue", "by_city", "rank", "save")
+        f"sales_by_city__flowchart.sales_by_city__{n}" for n in ("load", "valid", "revenue", "by_city", "rank", "save")
     }
     counts = {
         e["stepKey"]: next(m["intValue"] for m in e["metadataEntries"] if m["label"] == "dagster/row_count")
         for e in run["eventConnection"]["events"]
         if e["__typename"] == "HandledOutputEvent"
     }
-    assert counts["sales_by_city__load"] == 240
-    assert counts["sales_by_city__by_city"] == 6
+    assert counts["sales_by_city__flowchart.sales_by_city__load"] == 240
+    assert counts["sales_by_city__flowchart.sales_by_city__by_city"] == 6
     assert len(pd.read_csv(workspace / "data" / "out" / "sales_by_city.csv")) == 6
 
 
@@ -55,11 +55,17 @@ def test_a_run_uses_the_flowchart_version_it_was_launched_with(server, workspace
 
 def test_failures_name_the_node(server) -> None:
     server.wait_for_jobs({"orders_with_customers", "broken_one"})
-    config = {"ops": {"orders_with_customers__big": {"config": {"condition": "价钱 > 100"}}}}
+    config = {
+        "ops": {
+            "orders_with_customers__flowchart": {
+                "ops": {"orders_with_customers__big": {"config": {"condition": "价钱 > 100"}}}
+            }
+        }
+    }
     run = server.wait_for_run(server.launch("orders_with_customers", config))
     assert run["status"] == "FAILURE"
     failure = next(e for e in run["eventConnection"]["events"] if e["__typename"] == "ExecutionStepFailureEvent")
-    assert failure["stepKey"] == "orders_with_customers__big"
+    assert failure["stepKey"] == "orders_with_customers__flowchart.orders_with_customers__big"
     assert failure["failureMetadata"]["description"].startswith(
         "orders_with_customers › big › condition: unknown column '价钱'"
     )

@@ -96,8 +96,8 @@ def test_fault_fails_the_node_keeps_upstream_and_reexecutes_after_the_fix(
     run_id = run_id_of(result)
     storage = Path(get_settings().storage_url) / run_id
     # Stored: the input of the failed node, which its re-execution needs; load's output was used up by keep.
-    assert (storage / "faults__keep" / "result.arrow").is_file()
-    assert not (storage / "faults__load").exists()
+    assert (storage / "faults__flowchart.faults__keep" / "result.arrow").is_file()
+    assert not (storage / "faults__flowchart.faults__load").exists()
     assert not (workspace / "data" / "out" / "faults.csv").exists()
 
     plugin(module, FIXED.format(module=module))
@@ -108,6 +108,9 @@ def test_fault_fails_the_node_keeps_upstream_and_reexecutes_after_the_fix(
         retry = dg.execute_job(reconstructable_job(load_flowchart(file)), instance, reexecution_options=options)
         assert retry.success
         started = {step for kind, step in step_events(instance, retry.run_id) if kind == "STEP_START"}
-    assert started == {"faults__step", "faults__save"}  # keep's output comes from the failed run's file
+    assert started == {
+        "faults__flowchart.faults__step",
+        "faults__flowchart.faults__save",
+    }  # keep's output comes from the failed run's file
     saved = pd.read_csv(workspace / "data" / "out" / "faults.csv")
     assert len(saved) > 0 and (saved["价格"] > 100).all()

@@ -29,13 +29,15 @@ def test_a_killed_dataops_run_frees_its_queue_slot(workspace: Path, instance_db:
         try:
             wait_for(
                 lambda: any(
-                    e.step_key == "doomed__wait"
+                    e.step_key == "doomed__flowchart.doomed__wait"
                     for e in instance.all_logs(cli_run, of_type=dg.DagsterEventType.STEP_START)
                 ),
                 timeout=120,
                 message="the dataops run to reach its slow node",
             )
-            queued = server.launch("doomed", {"ops": {"doomed__wait": {"config": {"seconds": 0}}}})
+            queued = server.launch(
+                "doomed", {"ops": {"doomed__flowchart": {"ops": {"doomed__wait": {"config": {"seconds": 0}}}}}}
+            )
             time.sleep(5)  # several dequeue ticks and monitoring polls
             assert instance.get_run_by_id(queued).status == dg.DagsterRunStatus.QUEUED
             assert instance.get_run_by_id(cli_run).status == dg.DagsterRunStatus.STARTED  # alive: not failed

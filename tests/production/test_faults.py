@@ -59,7 +59,8 @@ def test_killed_run_and_restarted_database(workspace: Path, throwaway_postgres, 
 
         def waiting() -> bool:
             return any(
-                e.step_key == "fragile__wait" for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START)
+                e.step_key == "fragile__flowchart.fragile__wait"
+                for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START)
             )
 
         wait_for(waiting, timeout=120, message="the wait node to start")
@@ -81,14 +82,20 @@ def test_killed_run_and_restarted_database(workspace: Path, throwaway_postgres, 
             p.relative_to(storage / run_id).as_posix() for p in (storage / run_id).rglob("*") if p.is_file()
         )
         # The killed node's input was checkpointed while it ran (load's output may be, if totals took a while).
-        assert "fragile__totals/result.arrow" in finished
-        assert set(finished) <= {"fragile__load/result.arrow", "fragile__totals/result.arrow"}  # no partial file
+        assert "fragile__flowchart.fragile__totals/result.arrow" in finished
+        assert set(finished) <= {
+            "fragile__flowchart.fragile__load/result.arrow",
+            "fragile__flowchart.fragile__totals/result.arrow",
+        }  # no partial file
 
         result = server.graphql(REEXECUTE, {"parent": run_id})["launchRunReexecution"]
         assert result["__typename"] == "LaunchRunSuccess", result
         retry = server.wait_for_run(result["run"]["runId"])
         assert retry["status"] == "SUCCESS"
-        assert {s["stepKey"] for s in retry["stepStats"]} == {"fragile__wait", "fragile__save"}  # upstream reused
+        assert {s["stepKey"] for s in retry["stepStats"]} == {
+            "fragile__flowchart.fragile__wait",
+            "fragile__flowchart.fragile__save",
+        }  # upstream reused
         source = pd.read_csv(data / "sales.csv", encoding="gbk")
         expected = source.groupby("城市", sort=True).agg(价格_sum=("价格", "sum")).reset_index()
         pd.testing.assert_frame_equal(pd.read_csv(out / "fragile.csv"), expected)
@@ -99,6 +106,6 @@ def test_killed_run_and_restarted_database(workspace: Path, throwaway_postgres, 
         throwaway_postgres.start()
         server.wait_until_healthy(timeout=120)
         assert all(p.poll() is None for p in server.processes.values())
-        quick = {"ops": {"fragile__wait": {"config": {"seconds": 0}}}}
+        quick = {"ops": {"fragile__flowchart": {"ops": {"fragile__wait": {"config": {"seconds": 0}}}}}}
         assert server.wait_for_run(server.launch("fragile", quick))["status"] == "SUCCESS"
     print(f"killed run marked failed after {detected:.1f} s")
