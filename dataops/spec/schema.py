@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,26 +132,53 @@ def _source(spec, params, root, where, watched, source_schema, report) -> PortSc
 
 def _transform(spec, params, inputs, where, report) -> dict[str, PortSchema | None]:
     unknown: dict[str, PortSchema | None] = dict.fromkeys(spec.outputs)
-    given: dict[str, Any] = {}
-    exact = spec.engine == "arrow"  # pandas modules on empty frames guess types (object columns)
     for port in spec.inputs:
         found = inputs[port.name]
         if any(schema is None for schema in found) or (not found and not port.optional):
             return unknown
-        exact = exact and all(schema.exact for schema in found)  # type: ignore[union-attr]
-        tables = [schema.schema.empty_table() for schema in found]  # type: ignore[union-attr]
+    shapes = tuple((port.name, tuple((str(s.schema), s.exact) for s in inputs[port.name])) for port in spec.inputs)
+    key = (spec.name, id(spec.fn), params.model_dump_json(), shapes)
+    with _dry_lock:
+        answer = _dry_runs.get(key)
+    if answer is None:
+        answer = _dry_run(spec, params, inputs)
+        with _dry_lock:
+            _dry_runs[key] = answer
+            while len(_dry_runs) > DRY_RUNS:
+                _dry_runs.popitem(last=False)
+    if isinstance(answer, DataOpsError):
+        report.problems.append(Problem(_located(answer.where, where, params), answer.message))
+        return unknown
+    return unknown if answer is None else dict[str, PortSchema | None](answer)  # a copy: the cached one is shared
+
+
+# Modules are pure: a node whose module, params and input schemas are unchanged since the last
+# check (the editor checks on every edit) gives the same answer without running again.
+DRY_RUNS = 1024
+_dry_runs: OrderedDict[Any, Any] = OrderedDict()
+_dry_lock = threading.Lock()
+
+
+def _dry_run(spec, params, inputs) -> dict[str, PortSchema] | DataOpsError | None:
+    """The module on zero-row tables: its outputs' schemas, the error to report, or None (unknown)."""
+    given: dict[str, Any] = {}
+    exact = spec.engine == "arrow"  # pandas modules on empty frames guess types (object columns)
+    for port in spec.inputs:
+        found = inputs[port.name]
+        exact = exact and all(schema.exact for schema in found)
+        tables = [schema.schema.empty_table() for schema in found]
         given[port.name] = tables if port.many else (tables[0] if tables else None)
     try:
         outputs = spec.run(given, params)
     except DataOpsError as exc:
         message = _message(exc.message, exc.where.field, params)
-        if exact or message.startswith(_CERTAIN) or any(part in message for part in _CERTAIN):
-            report.problems.append(Problem(_located(exc.where, where, params), message))
-        return unknown
+        if exact or any(part in message for part in _CERTAIN):
+            return DataOpsError(message, exc.where)
+        return None
     except Exception:  # a module that cannot take empty input: its consumers stay unchecked
-        return unknown
+        return None
     if spec.name in COLUMNS_FROM_VALUES:
-        return unknown
+        return None
     known = {f.name: f.type for tables in given.values() for t in _listed(tables) for f in t.schema}
     return {port: PortSchema(_typed(table.schema, known, exact), exact) for port, table in outputs.items()}
 
