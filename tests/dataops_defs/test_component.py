@@ -58,9 +58,10 @@ def test_an_inline_flowchart_runs_as_its_job(sandbox: DefsFolderSandbox, workspa
     path = _declare(sandbox, "revenue", {"flowchart": _flowchart()})
     with sandbox.load_component_and_build_defs(defs_path=path) as (component, defs):
         assert isinstance(component, FlowchartComponent)
-        job = defs.resolve_job_def("revenue")
-        assert {n.name for n in job.graph.nodes} >= {"revenue__load", "revenue__by_city", "revenue__save"}
-        assert job.execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
+        result = defs.resolve_job_def("revenue").execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    ops = {event.step_key.rpartition(".")[2] for event in result.all_events if event.step_key}  # one op per node
+    assert ops == {"revenue__load", "revenue__by_city", "revenue__save"}
     written = pd.read_csv(workspace / "data" / "out" / "revenue.csv")
     assert dict(zip(written["城市"], written["销售额"], strict=True)) == {"上海": 162.75, "北京": 80.0}
 
@@ -107,11 +108,20 @@ def test_dg_scaffold_writes_a_starter_flowchart(sandbox: DefsFolderSandbox, work
     assert (workspace / "data" / "out" / "daily_orders.csv").read_text(encoding="utf-8").startswith("订单号,城市,金额")
 
 
-def test_two_components_in_one_project(sandbox: DefsFolderSandbox) -> None:
+def test_components_read_the_same_input_and_each_others_outputs(sandbox: DefsFolderSandbox) -> None:
     _declare(sandbox, "one", {"flowchart": _flowchart("first")})
     _declare(sandbox, "two", {"flowchart": _flowchart("second")})
+    downstream = _flowchart("third")
+    downstream["nodes"][0]["params"]["path"] = "out/first.csv"  # what `first` writes
+    _declare(sandbox, "three", {"flowchart": downstream})
     with sandbox.build_all_defs() as defs:  # one set of resources: Definitions.merge accepts them
-        assert {job.name for job in defs.resolve_all_job_defs()} >= {"first", "second"}
+        graph = defs.resolve_asset_graph()
+        assert {job.name for job in defs.resolve_all_job_defs()} >= {"first", "second", "third"}
+    orders, first, third = (
+        dg.AssetKey(["file", *p.split("/")]) for p in ("orders.csv", "out/first.csv", "out/third.csv")
+    )
+    assert graph.get(first).parent_keys == {orders} and graph.get(orders).is_external
+    assert graph.get(third).parent_keys == {first} and graph.get(first).is_materializable
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,9 @@ def _dg(example: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+OUTPUT = "file/out/revenue_by_city.csv"
+
+
 def test_dg_builds_the_definitions(example: Path) -> None:
     checked = _dg(example, "check", "defs")
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -45,11 +48,22 @@ def test_dg_builds_the_definitions(example: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     defs = json.loads(listed.stdout)
     assert [job["name"] for job in defs["jobs"]] == ["revenue_by_city"]
+    assets = {asset["asset_key"]: asset for asset in defs["assets"]}
+    assert set(assets) == {OUTPUT, "file/orders.csv"}
+    output = assets[OUTPUT]
+    assert (output["group_name"], sorted(output["kinds"]), output["is_executable"]) == (
+        "revenue_by_city",
+        ["csv", "file"],
+        True,
+    )
+    assert output["dependency_keys"] == ["file/orders.csv"]  # the input, an external asset
+    assert not assets["file/orders.csv"]["is_executable"]
 
 
-def test_dg_launch_runs_the_flowchart(example: Path) -> None:
-    launched = _dg(example, "launch", "--job", "revenue_by_city")
+def test_dg_launch_materializes_the_asset(example: Path) -> None:
+    launched = _dg(example, "launch", "--assets", f'key:"{OUTPUT}"')
     assert launched.returncode == 0, launched.stdout + launched.stderr
+    assert f"Materialized value {OUTPUT.replace('/', ' ')}" in launched.stdout + launched.stderr
     written = pd.read_csv(example / "data" / "out" / "revenue_by_city.csv")
     assert dict(zip(written["城市"], written["销售额"], strict=True)) == {"上海": 162.75, "北京": 99.75, "广州": 300.0}
     assert (example / "data" / "orders.csv").read_bytes() == (EXAMPLE / "data" / "orders.csv").read_bytes()
