@@ -146,6 +146,7 @@ def _moment(data: pa.Table, c: str, kind: pa.DataType, format: str | None) -> st
         .as_py()
     )
     iso = f"TRY_CAST({text} AS {'TIMESTAMPTZ' if offsets else 'TIMESTAMP'})"
+    iso = f"CASE WHEN regexp_full_match({text}, '[0-9]{{8}}') THEN try_strptime({text}, '%Y%m%d') ELSE {iso} END"  # basic form
     if format is None:
         return iso
     formats = f"[{', '.join(_literal(f) for f in MIXED_FORMATS)}]"
