@@ -13,9 +13,10 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -42,6 +43,7 @@ LABELS = {"pandas": "pandas", "polars": "polars", "duckdb": "DuckDB", "dataops c
 CAPPED_FROM_SCALE = 10
 MEMORY_CAP_MIB = 20 * 1024  # of the machine's 24 GiB
 RESULTS = WORK / "tpch" / "results.json"
+SKIPPED = "not run: left out of this run (variants=)"
 
 
 @dataclass
@@ -56,13 +58,16 @@ class Outcome:
 
 
 def measure(
-    scale: float, repeats: int, progress: Callable[[dict[tuple[int, str], Outcome]], None] | None = None
+    scale: float,
+    repeats: int,
+    progress: Callable[[dict[tuple[int, str], Outcome]], None] | None = None,
+    variants: Sequence[str] = VARIANTS,
 ) -> dict[tuple[int, str], Outcome]:
-    """Alternating runs of every variant on every query at `scale`; `progress` sees the outcomes so
-    far after each run (an interrupted SF 10 run keeps what it measured)."""
+    """Alternating runs of `variants` on every query at `scale` (the others are reported as not run);
+    `progress` sees the outcomes so far after each run (an interrupted SF 10 run keeps what it measured)."""
     data = generate(scale)
     expected = {query: reference(data, query) for query in QUERIES}
-    outcomes = {(query, variant): Outcome() for query in QUERIES for variant in VARIANTS}
+    outcomes = {(q, v): Outcome(problem="" if v in variants else SKIPPED) for q in QUERIES for v in VARIANTS}
     capped = scale >= CAPPED_FROM_SCALE
     with dagster_workspace(data) as (work, env), start_warm_server(env) as warm_env:
 
@@ -96,7 +101,7 @@ def measure(
                 progress(outcomes)
 
         alternate(
-            {f"{q} {v}": functools.partial(once, q, v) for q in QUERIES for v in VARIANTS},
+            {f"{q} {v}": functools.partial(once, q, v) for q in QUERIES for v in VARIANTS if v in variants},
             repeats,
         )
     shutil.rmtree(data / "out", ignore_errors=True)
@@ -110,16 +115,16 @@ def _reason(output: str) -> str:
     return said[0][:400]
 
 
-def run(scales: list[float], repeats: int) -> Section:
-    """Measure each scale factor, keeping every run in results.json as it finishes; the section
-    reports every scale factor measured so far."""
-    results = _earlier()
+def run(scales: list[float], repeats: int, variants: Sequence[str] = VARIANTS) -> Section:
+    """Measure each scale factor, keeping every run in results.json as it finishes (merged with
+    what other runs wrote meanwhile); the section reports every scale factor measured so far."""
     for scale in scales:
         before, key = load_average(), f"sf{scale:g}"
 
         def store(
             outcomes: dict[tuple[int, str], Outcome], complete: bool = False, before: str = before, key: str = key
         ) -> None:
+            results = _earlier()
             results[key] = {
                 "repeats": repeats,
                 "complete": complete,
@@ -128,10 +133,12 @@ def run(scales: list[float], repeats: int) -> Section:
                 "outcomes": {f"q{q} {v}": asdict(o) for (q, v), o in outcomes.items()},
             }
             RESULTS.parent.mkdir(parents=True, exist_ok=True)
-            RESULTS.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+            partial = RESULTS.with_name(f".{RESULTS.name}.{os.getpid()}")
+            partial.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+            os.replace(partial, RESULTS)  # a reader never sees half a file
 
-        store(measure(scale, repeats, store), complete=True)
-    return reported(results)
+        store(measure(scale, repeats, store, variants), complete=True)
+    return reported(_earlier())
 
 
 def _section() -> Section:
@@ -226,12 +233,17 @@ def _report(section: Section, scale: float, outcomes: dict[tuple[int, str], Outc
         [f"{scale:g}", f"geomean ({counted} of {len(QUERIES)})", *blank, *(_ratio(m) for m in means), *blank[:4]]
     )
     correct = [q for q in QUERIES if all(outcomes[q, v].runs for v in ("dataops cold", "dataops warm"))]
+    unfinished = [q for q in QUERIES if any(not o.runs and not o.problem for (k, _), o in outcomes.items() if k == q)]
     section.notes.append(
         f"SF {scale:g}: dataops answered {len(correct)} of {len(QUERIES)} queries right"
-        + (f" (Q{', Q'.join(map(str, correct))})." if correct else ".")
+        + (f" (Q{', Q'.join(map(str, correct))})" if correct else "")
+        + (f"; Q{', Q'.join(map(str, unfinished))} had not finished when the run was stopped." if unfinished else ".")
     )
+    left_out = sorted({v for (_, v), o in outcomes.items() if o.problem == SKIPPED}, key=VARIANTS.index)
+    if left_out:
+        section.notes.append(f"SF {scale:g}: {', '.join(left_out)} not run (left out of this run).")
     for (query, variant), outcome in outcomes.items():
-        if outcome.problem:
+        if outcome.problem and outcome.problem != SKIPPED:
             section.notes.append(f"SF {scale:g} Q{query} {variant}: {outcome.problem}")
     if scale == 1:
         for query, ratio in zip(QUERIES, versus_pandas, strict=True):
@@ -255,7 +267,9 @@ def _report(section: Section, scale: float, outcomes: dict[tuple[int, str], Outc
 
 
 def _cell(outcome: Outcome, seconds: float) -> object:
-    return outcome.problem.split(":", 1)[0] if outcome.problem else seconds
+    if outcome.problem:
+        return outcome.problem.split(":", 1)[0]
+    return "—" if math.isnan(seconds) else seconds
 
 
 def _mib(outcome: Outcome, mib: float) -> object:
