@@ -18,12 +18,13 @@ import time
 from pathlib import Path
 
 from bench import definitions_scale, executors, formats, handoff, kernels, pipeline_vs_pandas, projection, report
+from bench import handoff_remote as remote_handoff
 from bench import launch as launch_latency
 from bench.common import load_average, machine
 from bench.report import DOC, Section, write
 from bench.tpch import runner as tpch
 
-NAMES = ("pipeline", "handoff", "formats", "projection", "scale", "executors", "kernels", "tpch", "launch")
+NAMES = ("pipeline", "handoff", "remote", "formats", "projection", "scale", "executors", "kernels", "tpch", "launch")
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -75,6 +76,8 @@ def run(name: str, args: argparse.Namespace) -> Section:
         return pipeline_vs_pandas.run(args.rows, args.repeats)
     if name == "handoff":
         return handoff.run(args.handoff_rows, args.repeats)
+    if name == "remote":
+        return remote_handoff.run(args.handoff_rows, args.repeats)
     if name == "formats":
         return formats.run(args.format_rows, args.repeats)
     if name == "projection":
