@@ -46,9 +46,15 @@ def start_dev(extra: list[str]) -> int:
 
     previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     stoppers = []
+    server: list[subprocess.Popen[bytes]] = []
+
+    def keep_warm() -> None:
+        """A warm run server for the session: ours, or one already running (which may exit when idle)."""
+        if warm.enabled() and warm.status(warm.socket_path()) is None and not (server and server[-1].poll() is None):
+            server.append(spawn(warm.server_command()))
+
     try:
-        if warm.enabled() and warm.status(warm.socket_path()) is None:
-            spawn(warm.server_command())  # first: its imports overlap dagster dev's start-up
+        keep_warm()  # first: its imports overlap dagster dev's start-up
         spawn([sys.executable, "-m", "dataops.cli.main", "editor"])
         dagster = spawn([sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", *extra])
         stoppers.append(start_watcher([settings.flowcharts, settings.plugins], url)[1])
@@ -57,7 +63,10 @@ def start_dev(extra: list[str]) -> int:
                 url, settings.flowcharts, settings.plugins, settings.data_root_resolved, settings.settle_seconds
             )[1]
         )
-        return dagster.wait()
+        while dagster.poll() is None:
+            time.sleep(1.0)
+            keep_warm()
+        return dagster.returncode
     except _Stop:
         return 0
     finally:
