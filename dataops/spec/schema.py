@@ -34,7 +34,7 @@ from module_library.expressions import sandbox
 
 # Modules whose output columns are named by the input's values: zero rows say nothing about them.
 COLUMNS_FROM_VALUES = frozenset({"pivot", "one_hot_encode"})
-_CERTAIN = ("unknown column", "syntax error", "Catalog Error", "Parser Error", "no edge feeds")
+_CERTAIN = ("unknown column", "unknown function", "syntax error", "Parser Error", "no edge feeds")
 
 
 @dataclass(frozen=True)
@@ -205,8 +205,25 @@ def _located(inner: Where, outer: Where, params: Any) -> Where:
     return Where(outer.flowchart, outer.node, name or None, outer.file)
 
 
+_UNKNOWN_FUNCTION = re.compile(
+    r'Catalog Error: \w+ Function with name "?([^ "!]+)"? does not exist!(?: Did you mean "([^"]+)"\?)?'
+)
+_NO_MATCH = re.compile(r"Binder Error: No function matches the given name and argument types '([^']+)'")
+
+
 def _message(message: str, field: str | None, params: Any) -> str:
-    """DuckDB's syntax errors on our wrapper query, said about the text the user typed."""
+    """DuckDB's errors in a sentence about the text the user typed: syntax errors located in it
+    (not in our wrapper query), unknown functions with DuckDB's suggestion, type mismatches
+    without DuckDB's list of every candidate signature."""
+    unknown = _UNKNOWN_FUNCTION.search(message)
+    if unknown:
+        hint = f"; did you mean '{unknown.group(2)}'?" if unknown.group(2) else ""
+        return f"unknown function '{unknown.group(1)}'{hint}"
+    no_match = _NO_MATCH.search(message)
+    if no_match:
+        return f"type mismatch: no function {no_match.group(1)}; CAST the column to the type it needs"
+    if message.startswith("Binder Error: "):
+        return "type mismatch: " + message.removeprefix("Binder Error: ").split(" \t")[0]
     if "syntax error" not in message or not field:
         return message
     text = _value(params, field)

@@ -276,3 +276,17 @@ def test_a_node_being_filled_in_still_shows_the_columns_reaching_it(root: Path) 
     described = report.describe()
     assert names(described["new"]["inputs"]["data"]) == ["城市", "价格"]
     assert "after" not in described  # downstream of a node without a schema: unknown, not guessed
+
+
+def test_duckdb_errors_read_as_sentences_about_the_users_text(root: Path) -> None:
+    def problem(expression: str) -> str:
+        nodes = [
+            {"id": "src", "module": "read_parquet", "params": {"path": "t.parquet"}},
+            {"id": "d", "module": "derive_column", "params": {"name": "x", "expression": expression}},
+        ]
+        (found,) = check_schemas(flowchart(nodes, [("src", "d")]), root=root).problems
+        return found.message
+
+    assert problem("upperr(城市)") == "unknown function 'upperr'; did you mean 'upper'?"
+    assert problem("year(城市)") == "type mismatch: no function year(VARCHAR); CAST the column to the type it needs"
+    assert "Candidate functions" not in problem("城市 + 1")
