@@ -1,7 +1,7 @@
 """Select the requested columns of a source, or all of them.
 
 The `columns` an adapter receives are a pushdown hint computed from the whole flowchart (see
-`adapters/pushdown.py`). They are applied only when every one of them exists: a missing one
+`dataops_defs/compiler/plan.py`). They are applied only when every one of them exists: a missing one
 means a node will report an unknown column, and it should see (and suggest from) all the
 columns there are. A user-facing `columns` param (e.g. `read_parquet`) is validated by its
 adapter before calling this.
