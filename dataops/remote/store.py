@@ -6,6 +6,7 @@ webserver, the daemon, the run workers and the editor read the same rows, and no
 be created or migrated in Dagster's database. One key per module holds its registration; one
 index key lists the names (the table cannot be listed by prefix). Writes come only from the
 editor's registration endpoint, which serialises them, so the index never loses a name.
+Reads of the default SQLite instance use the standard library (see `_read`).
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import yaml
 
 from dataops.settings import Settings, get_settings
 
@@ -85,21 +90,58 @@ def _storage() -> Iterator[Any]:
     yield instance.run_storage
 
 
+def _read(keys: set[str]) -> dict[str, str]:
+    """Values of `keys` in the key-value table.
+
+    The default SQLite instance is read with the standard library, read-only: every discovery
+    reads here, and `dataops validate` or the editor must not pay for Dagster's import or create
+    the instance's databases. Any other storage (PostgreSQL) is read through Dagster's API.
+    """
+    sqlite = _sqlite_runs_db()
+    if sqlite is not None:
+        if not sqlite.is_file():
+            return {}  # no run storage yet: nothing was ever registered
+        with closing(sqlite3.connect(f"{sqlite.as_uri()}?mode=ro", uri=True, timeout=30)) as db:
+            try:
+                marks = ",".join("?" * len(keys))
+                found = db.execute(f"SELECT key, value FROM kvs WHERE key IN ({marks})", sorted(keys)).fetchall()
+            except sqlite3.OperationalError:  # the table is not there yet
+                return {}
+        return {str(k): str(v) for k, v in found}
+    with _storage() as storage:
+        return dict(storage.get_cursor_values(keys))
+
+
+def _sqlite_runs_db() -> Path | None:
+    """The run storage's SQLite file when the instance is the default SQLite one under DAGSTER_HOME."""
+    home = Path(os.environ["DAGSTER_HOME"])
+    config = home / "dagster.yaml"
+    try:
+        loaded = yaml.safe_load(config.read_text(encoding="utf-8")) if config.is_file() else {}
+    except (OSError, yaml.YAMLError):
+        return None
+    storage = (loaded or {}).get("storage")
+    if "run_storage" in (loaded or {}) or (storage is not None and set(storage) != {"sqlite"}):
+        return None
+    base = ((storage or {}).get("sqlite") or {}).get("base_dir", {"env": "DAGSTER_HOME"})
+    if base == {"env": "DAGSTER_HOME"}:
+        return home / "history" / "runs.db"
+    return Path(base) / "history" / "runs.db" if isinstance(base, str) else None
+
+
 def load_all() -> list[Registration]:
     """Every registration, lapsed or not, by name."""
-    with _storage() as storage:
-        index = storage.get_cursor_values({INDEX_KEY}).get(INDEX_KEY)
-        names = json.loads(index) if index else []
-        if not names:
-            return []
-        rows = storage.get_cursor_values({KEY_PREFIX + n for n in names})
+    index = _read({INDEX_KEY}).get(INDEX_KEY)
+    names = json.loads(index) if index else []
+    if not names:
+        return []
+    rows = _read({KEY_PREFIX + n for n in names})
     return [_registration(rows[KEY_PREFIX + n]) for n in sorted(names) if KEY_PREFIX + n in rows]
 
 
 def load(name: str) -> Registration | None:
     """One module's registration, read afresh (a run worker asks just before calling)."""
-    with _storage() as storage:
-        row = storage.get_cursor_values({KEY_PREFIX + name}).get(KEY_PREFIX + name)
+    row = _read({KEY_PREFIX + name}).get(KEY_PREFIX + name)
     return _registration(row) if row else None
 
 
@@ -111,7 +153,7 @@ def locked() -> Iterator[None]:
 
 
 def save(registration: Registration) -> None:
-    """Add or renew a registration (the editor's registration endpoint is the only writer)."""
+    """Add or renew a registration (the editor's registration endpoint is the only writer), through Dagster's API."""
     with _writing, _storage() as storage:
         index = storage.get_cursor_values({INDEX_KEY}).get(INDEX_KEY)
         names = set(json.loads(index) if index else [])

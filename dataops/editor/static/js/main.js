@@ -209,6 +209,22 @@ async function loadModules() {
   renderPalette($("palette-list"), state.modules, $("palette-search").value, addAtCenter);
 }
 
+// Remote modules come and go (docs/remote-modules.md): look every 2 s; a change reloads the palette.
+let remoteSeen = "";
+async function watchRemoteModules() {
+  try {
+    const result = await api("GET", "/api/remote");
+    const seen = JSON.stringify(result.modules.map((m) => [m.name, m.version, m.available]));
+    if (seen !== remoteSeen) {
+      const first = remoteSeen === "";
+      remoteSeen = seen;
+      if (!first) await loadModules();
+    }
+  } catch (e) {
+    // the editor is restarting: look again next time
+  }
+}
+
 function addAtCenter(name) {
   const point = graph.visibleCenter();
   graph.addModule(name, point.x, point.y);
@@ -532,6 +548,7 @@ async function boot() {
   } catch (e) {
     showMessage(e.message, "error");
   }
+  setInterval(watchRemoteModules, 2000);
   const wanted = new URLSearchParams(window.location.search).get("flowchart");
   if (wanted) await openFlowchart(wanted);
   else newFlowchart();
