@@ -114,12 +114,18 @@ def _aggregate(aggregation: Aggregation, schema: pa.Schema) -> str:
     return aggregate_sql(aggregation.function, aggregation.column, schema)
 
 
-def aggregate_sql(function: str, column: str | None, schema: pa.Schema) -> str:
-    """The SQL of one aggregate; sums of integers stay int64 (DuckDB's own would be int128)."""
+def aggregate_sql(function: str, column: str | None, schema: pa.Schema, *, where: str | None = None) -> str:
+    """The SQL of one aggregate, over the rows `where` keeps if given; sums of integers stay int64
+    (DuckDB's own would be int128)."""
     name = quote(column) if column else ""
-    if function == "sum" and column and _integral(schema.field(column).type):
-        return f"CAST(sum(CAST({name} AS BIGINT)) AS BIGINT)"
-    return SQL[function].format(c=name)
+    integral_sum = function == "sum" and column and _integral(schema.field(column).type)
+    aggregate = f"sum(CAST({name} AS BIGINT))" if integral_sum else SQL[function].format(c=name)
+    if where:
+        if "FILTER (WHERE " in aggregate:
+            aggregate = aggregate.replace("FILTER (WHERE ", f"FILTER (WHERE {where} AND ")
+        else:
+            aggregate = f"{aggregate} FILTER (WHERE {where})"
+    return f"CAST({aggregate} AS BIGINT)" if integral_sum else aggregate
 
 
 def with_row_numbers(data: pa.Table) -> pa.Table:

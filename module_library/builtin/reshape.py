@@ -63,7 +63,7 @@ def pivot(data: pa.Table, params: PivotParams) -> pa.Table:
     table = with_row_numbers(data.select([*params.index, params.values]))
     table = table.append_column("__cell", pc.index_in(keys, value_set=distinct))
     cells = [
-        f"{_filtered(aggregate_sql(params.aggregation, params.values, data.schema), i)} AS {quote(name)}"
+        f"{aggregate_sql(params.aggregation, params.values, data.schema, where=f'__cell = {i}')} AS {quote(name)}"
         for i, name in enumerate(names)
     ]
     index = ", ".join(quote(c) for c in params.index)
@@ -83,13 +83,6 @@ def pivot(data: pa.Table, params: PivotParams) -> pa.Table:
             if pa.types.is_integer(wide.schema.field(name).type):  # missing cells are null; pandas keeps Int64
                 wide = with_column(wide, name, wide.column(name), pandas_dtype="Int64")
     return wide
-
-
-def _filtered(aggregate: str, cell: int) -> str:
-    """An aggregate over the rows of one cell column only."""
-    if "FILTER (WHERE " in aggregate:
-        return aggregate.replace("FILTER (WHERE ", f"FILTER (WHERE __cell = {cell} AND ")
-    return f"{aggregate} FILTER (WHERE __cell = {cell})"
 
 
 class UnpivotParams(ModuleParams):

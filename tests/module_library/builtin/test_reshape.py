@@ -54,6 +54,13 @@ def test_pivot_integer_values_stay_integer_with_null_gaps() -> None:
     assert_frame_equal(out, expected.astype({"2026": "Int64"}))
 
 
+def test_pivot_sums_integers_per_cell_as_int64() -> None:
+    data = pd.DataFrame({"k": ["a", "a", "b", "a"], "p": ["x", "y", "x", "x"], "v": [1, 2, 3, 4]})
+    out = run_module("pivot", {"index": ["k"], "columns": "p", "values": "v"}, data=data)
+    expected = pd.DataFrame({"k": ["a", "b"], "x": [5, 3], "y": pd.array([2, None], dtype="Int64")})
+    assert_frame_equal(out, expected.astype({"x": "Int64"}))
+
+
 def test_pivot_empty_input_gives_the_index_columns() -> None:
     out = run_module("pivot", {"index": ["城市"], "columns": "产品", "values": "金额"}, data=LONG.iloc[:0])
     assert_frame_equal(out, LONG[["城市"]].iloc[:0])
