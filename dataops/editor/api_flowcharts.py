@@ -93,7 +93,7 @@ def save_flowchart(ctx: EditorContext, name: str, document: Any, replace: bool) 
     path = store.write_json(folder, name, text)
     for other in others:
         if other.path != path:
-            other.path.unlink(missing_ok=True)
+            store.remove(other.path)
     return SaveResult(
         name=name,
         file=path.name,
@@ -131,7 +131,7 @@ def delete_flowchart(ctx: EditorContext, name: str) -> DeleteResult:
     if not found:
         raise ApiError(404, f"no flowchart named '{name}' to delete")
     for stored in found:
-        stored.path.unlink(missing_ok=True)
+        store.remove(stored.path)
     return DeleteResult(name=name, deleted=[f.path.name for f in found], reload=reload_code_location(ctx))
 
 

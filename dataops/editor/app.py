@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from dataops.editor import (
     api_config,
     api_flowcharts,
+    api_history,
     api_modules,
     api_probe,
     api_reload,
@@ -42,6 +43,7 @@ ENDPOINTS = [
     *api_config.ENDPOINTS,
     *api_modules.ENDPOINTS,
     *api_flowcharts.ENDPOINTS,
+    *api_history.ENDPOINTS,
     *api_validate.ENDPOINTS,
     *api_upload.ENDPOINTS,
     *api_probe.ENDPOINTS,

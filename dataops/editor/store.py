@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from dataops import flowcharts
+from dataops import flowcharts, history
 from dataops.files import write_text_atomically
 
 
@@ -61,5 +61,15 @@ def write_json(folder: Path, name: str, text: str) -> Path:
 
 
 def write_file(path: Path, text: str) -> Path:
-    """`path` replaced atomically and synced (a YAML flowchart saved in place)."""
-    return write_text_atomically(path, text, durable=True)
+    """`path` replaced atomically and synced (a YAML flowchart saved in place), kept as a version in its
+    history (after its text on disk, when a hand edit changed it since the last version)."""
+    history.record_disk_edit(path)
+    write_text_atomically(path, text, durable=True)
+    history.record(path, text, "editor")
+    return path
+
+
+def remove(path: Path) -> None:
+    """Delete a flowchart file; its text stays in its history (recorded first when no version holds it)."""
+    history.record_disk_edit(path)
+    path.unlink(missing_ok=True)

@@ -33,7 +33,7 @@ def test_save_writes_json_and_reports_dagster_down(client: TestClient, workspace
     saved = workspace / "flowcharts" / "small.json"
     assert json.loads(saved.read_text(encoding="utf-8")) == DOCUMENT
     assert "销售" in saved.read_text(encoding="utf-8")  # not \u-escaped
-    assert not [p for p in saved.parent.iterdir() if p.name.startswith(".")]  # no temporary left
+    assert not [p for p in saved.parent.iterdir() if p.name.startswith(".") and p.name != ".history"]  # no temporary left
 
 
 def test_saved_flowcharts_are_listed_and_open_again(client: TestClient) -> None:
@@ -68,7 +68,7 @@ def test_saving_a_yaml_flowchart_keeps_it_yaml_with_its_comments_and_key_order(
     document["nodes"][1]["params"]["condition"] = "价格 > 50"
     saved = client.put("/api/flowcharts/sales_by_city", json=document).json()
     assert (saved["file"], saved["replaced"], saved["problems"]) == ("sales_by_city.yaml", [], [])
-    assert sorted(p.name for p in (workspace / "flowcharts").iterdir()) == ["sales_by_city.yaml"]
+    assert sorted(p.name for p in (workspace / "flowcharts").iterdir() if p.name != ".history") == ["sales_by_city.yaml"]
     text = (workspace / "flowcharts" / "sales_by_city.yaml").read_text(encoding="utf-8")
     assert '    params: {condition: "价格 > 50"}\n' in text
     assert "    params: {path: sales.csv}          # encoding and delimiter are detected\n" in text
@@ -87,7 +87,7 @@ def test_saving_over_a_yaml_and_a_json_file_of_one_flowchart_needs_replace(clien
     assert "sales_by_city.yaml" in clash.json()["error"]
     replaced = client.put("/api/flowcharts/sales_by_city?replace=true", json=document).json()
     assert sorted(replaced["replaced"]) == ["copy.json", "sales_by_city.yaml"]
-    assert sorted(p.name for p in (workspace / "flowcharts").iterdir()) == ["sales_by_city.json"]
+    assert sorted(p.name for p in (workspace / "flowcharts").iterdir() if p.name != ".history") == ["sales_by_city.json"]
 
 
 def test_an_invalid_name_is_refused(client: TestClient, workspace: Path) -> None:
@@ -150,4 +150,4 @@ def test_a_save_over_the_size_limit_is_413_and_keeps_the_good_file(client: TestC
     assert "flowcharts are limited to 1,048,576 bytes" in error and "nothing was saved" in error
     assert saved.read_bytes() == good
     assert client.get("/api/flowcharts/small").status_code == 200
-    assert [p.name for p in saved.parent.iterdir()] == ["small.json"]
+    assert [p.name for p in saved.parent.iterdir() if p.name != ".history"] == ["small.json"]
