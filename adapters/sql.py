@@ -128,7 +128,10 @@ class SqlAdapter(Adapter):
                     f"{described} failed: {_driver_message(exc, location.url)}", Where(field=field)
                 ) from exc
         selected = None if location.table or narrowed else projection(table.column_names, columns)
-        return table if selected is None else table.select(selected)
+        if selected is None:
+            return table
+        wanted = set(selected)  # by position: a query may repeat a name (the base renames it .1)
+        return table.select([i for i, name in enumerate(table.column_names) if name in wanted])
 
     def _write(self, frame: pd.DataFrame, location: SqlLocation, params: Any) -> None:
         sa = _sa()
@@ -265,9 +268,10 @@ def _select_table(
     # no needed column at all still reads every row (a count downstream needs them)
     statement = sa.select(*(_as_read(reflected.c[c]) for c in selected or reflected.columns.keys()))
     dialect = dialect_of(connection.dialect.name)
-    if rows is None or dialect is None:
+    kinds = _kinds(connection, sa.select(reflected), {}) if rows is not None and dialect is not None else None
+    if rows is None or dialect is None or kinds is None:
         return statement
-    condition, values, rows.applied = where(rows.condition, _kinds(connection, sa.select(reflected), {}), dialect)
+    condition, values, rows.applied = where(rows.condition, kinds, dialect)
     return statement.where(sa.text(condition).bindparams(**values)) if condition else statement
 
 
@@ -291,10 +295,14 @@ def _select_query(
     if dialect is None or body is None:
         return _query(query, params)[0], params, False
     derived = f"({body}\n) AS {ALIAS}"
-    kinds = _kinds(connection, _query(f"SELECT * FROM {derived} WHERE 1=0", params)[0], params)
-    names = list(kinds)
-    if len(set(names)) != len(names):
+    try:  # in a savepoint: a query the database refuses as a derived table (MariaDB: a repeated column name) is read as written
+        with connection.begin_nested():
+            kinds = _kinds(connection, _query(f"SELECT * FROM {derived} WHERE 1=0", params)[0], params)
+    except _sa().exc.DBAPIError:
         return _query(query, params)[0], params, False
+    if kinds is None:
+        return _query(query, params)[0], params, False
+    names = list(kinds)
     selected = projection(names, columns) or names
     condition, values, shown = where(rows.condition, kinds, dialect) if rows is not None else ("", {}, "")
     if rows is not None:
@@ -304,8 +312,9 @@ def _select_query(
     return _expanding(_sa().text(text), params), bound, True
 
 
-def _kinds(connection: Connection, statement: Executable, params: dict[str, Any]) -> dict[str, str | None]:
-    """The result columns of `statement` and their kinds, from a run that fetches no row."""
+def _kinds(connection: Connection, statement: Executable, params: dict[str, Any]) -> dict[str, str | None] | None:
+    """The result columns of `statement` and their kinds, from a run that fetches no row (None:
+    a name repeats)."""
     sa = _sa()
     if isinstance(statement, sa.Select):
         statement = statement.where(sa.false())

@@ -68,10 +68,12 @@ def derived_table(query: str, dialect: str) -> str | None:
     return query
 
 
-def kinds(description: Sequence[Sequence[Any]], driver: str) -> dict[str, str | None]:
-    """Each result column's kind (number, text, date; None: not compared here) from the driver's type codes."""
+def kinds(description: Sequence[Sequence[Any]], driver: str) -> dict[str, str | None] | None:
+    """Each result column's kind (number, text, date; None: not compared here) from the driver's
+    type codes; None when the result repeats a name (its columns cannot be told apart by name)."""
     known = _KINDS.get(_DRIVERS.get(driver, ""), {})
-    return {str(column[0]): known.get(column[1]) for column in description}
+    found = {str(column[0]): known.get(column[1]) for column in description}
+    return found if len(found) == len(description) else None
 
 
 def where(condition: str, columns: dict[str, str | None], dialect: str) -> tuple[str, dict[str, Any], str]:

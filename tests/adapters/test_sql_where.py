@@ -210,3 +210,13 @@ def test_a_flowchart_reads_only_the_rows_and_columns_it_needs(workspace: Path, t
     assert outputs["sql_pushed__orders"]["filter pushed down"].value.startswith(
         f"{3 if q == '`' else 1} rows read: node `beijing` applied `{q}城市{q} = 'beijing' AND {q}price{q} >= 0.05`"
     )
+
+
+def test_a_query_the_database_refuses_as_a_derived_table_is_read_as_written(table) -> None:
+    """MariaDB refuses a derived table repeating a column name; PostgreSQL takes it but cannot tell
+    the two apart: both read the query as written (in a savepoint, the transaction goes on)."""
+    url, name, sent = table
+    rows = RowFilter("id > 4", "later")
+    frame = _read(url, ["id"], rows, query=f"SELECT id, id FROM {name}")
+    assert frame.column_names == ["id", "id.1"] and frame.num_rows == 6 and rows.applied == ""
+    assert sent[-1] == (f"SELECT id, id FROM {name}", 6)
