@@ -17,6 +17,7 @@ from adapters.registry import adapter_for
 from adapters.sources import ReadSqlParams, WriteSqlParams
 from dataops.errors import AdapterError, Where
 from dataops.settings import get_settings
+from module_library.arrow_convert import arrow_to_pandas
 
 WHERE = Where("flow", "node")
 METADATA_AS_A_NUMBER = "2852039166"  # resolves to 169.254.169.254 without being an address literal
@@ -33,7 +34,7 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch
 def read(url: str, root: Path, **params) -> pd.DataFrame:
     """Through the adapter without validation, as a launchpad edit would arrive."""
     unchecked = ReadSqlParams.model_construct(url=url, **{"table": None, "query": None, "params": None, **params})
-    return adapter_for("sql").read(unchecked, root=root, where=WHERE)
+    return arrow_to_pandas(adapter_for("sql").read(unchecked, root=root, where=WHERE))
 
 
 @pytest.mark.parametrize("backend", ["postgres", "mysql"])
@@ -45,7 +46,7 @@ def test_plain_urls_use_the_installed_drivers(request: pytest.FixtureRequest, tm
     frame = pd.DataFrame({"id": [1, 2], "城市": ["北京", "上海"]})
     try:
         adapter_for("sql").write(frame, WriteSqlParams(url=plain, table=table), root=tmp_path, where=WHERE)
-        read_back = adapter_for("sql").read(ReadSqlParams(url=plain, table=table), root=tmp_path, where=WHERE)
+        read_back = read(plain, tmp_path, table=table)
         pd.testing.assert_frame_equal(read_back, frame, check_dtype=False)
     finally:
         engine = sa.create_engine(server, poolclass=sa.pool.NullPool)
