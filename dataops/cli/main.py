@@ -126,6 +126,17 @@ def warm_stop() -> None:
 
 
 @main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--record", is_flag=True, help="Keep FILE's current text as a version (e.g. after editing it by hand).")
+@click.option("--revert", metavar="VERSION", help="Write VERSION back to FILE (kept as a new version).")
+def history(file: Path, record: bool, revert: str | None) -> None:
+    """The saved versions of flowchart FILE, newest first, each with what it changed (nodes, params, edges)."""
+    from dataops.cli.history import show_history
+
+    sys.exit(show_history(file, record=record, revert=revert))
+
+
+@main.command()
 @click.option("--host", help="Interface to bind (default 127.0.0.1; elsewhere DATAOPS_EDITOR_TOKEN is required).")
 @click.option("--port", type=int, help="Port (default 3001, or DATAOPS_EDITOR_PORT).")
 def editor(host: str | None, port: int | None) -> None:
