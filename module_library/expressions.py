@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeAlias
 
 import duckdb
 import pandas as pd
@@ -35,7 +36,7 @@ SANDBOX_CONFIG = {
     "autoload_known_extensions": False,
     "lock_configuration": True,
 }
-Table = pa.Table | pd.DataFrame
+Table: TypeAlias = pa.Table | pd.DataFrame
 _MISSING_COLUMN = re.compile(r'Referenced column "(?P<column>[^"]+)" not found')
 
 

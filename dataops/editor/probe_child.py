@@ -35,7 +35,8 @@ def read_head(module: str, params: dict[str, Any], root: Path, plugins: Path, ro
     spec = _source(module, plugins)
     params_model = spec.params.model_validate(params)
     try:
-        frame = adapter_for(spec.format, Path(params_model.path)).read(params_model, root=root)
+        path = Path(params_model.path)  # type: ignore[attr-defined]  # every file source (plugins' too) has one
+        frame = adapter_for(spec.format, path).read(params_model, root=root)
     except DataOpsError as exc:
         return str(exc)
     if isinstance(frame, pa.Table):  # Arrow-native adapters: convert only the rows shown

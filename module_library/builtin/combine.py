@@ -63,9 +63,9 @@ def _join_needs(params: JoinParams, downstream: Needs) -> dict[str, Needs]:
     if downstream is None:
         return {"left": None, "right": None}
     wanted = set(downstream)
-    left = {c.removesuffix("_left") for c in wanted} | wanted | set(left_keys)
-    right = {c.removesuffix("_right") for c in wanted} | wanted | set(right_keys)
-    return {"left": Wanted(left, left_keys), "right": Wanted(right, right_keys)}
+    left_columns = {c.removesuffix("_left") for c in wanted} | wanted | set(left_keys)
+    right_columns = {c.removesuffix("_right") for c in wanted} | wanted | set(right_keys)
+    return {"left": Wanted(left_columns, left_keys), "right": Wanted(right_columns, right_keys)}
 
 
 @module(category="combine", params=JoinParams, inputs=("left", "right"), needs=_join_needs, engine="arrow")
