@@ -123,3 +123,19 @@ def test_one_asset_of_several_runs_only_the_nodes_it_needs(workspace: Path) -> N
     written = result.asset_materializations_for_node("up__flowchart")
     assert [m.asset_key for m in written] == [dg.AssetKey(["file", "mid", "all.parquet"])]
     assert written[0].metadata["dagster/row_count"].value > 0 and "dagster/column_schema" in written[0].metadata
+
+
+def test_dataops_run_builds_its_job_once_from_the_validated_flowchart(workspace: Path, monkeypatch) -> None:
+    from dataops.spec import parse_flowchart
+    from dataops_defs import standalone
+
+    flowchart = parse_flowchart(UPSTREAM)
+    recon = standalone.reconstructable_job(flowchart)
+
+    def again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("plugins discovered or the text parsed a second time")
+
+    monkeypatch.setattr(standalone, "discover", again)
+    monkeypatch.setattr(standalone, "parse_flowchart", again)
+    job = recon.get_definition()  # what `dataops run` executes in its own process
+    assert job.name == "up" and job.resource_defs.keys() >= {"io_manager", "dataops_settings"}
