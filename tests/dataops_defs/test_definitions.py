@@ -128,7 +128,9 @@ def test_one_asset_of_several_runs_only_the_nodes_it_needs(workspace: Path) -> N
 def test_dataops_run_builds_its_job_once_from_the_validated_flowchart(workspace: Path, monkeypatch) -> None:
     from dataops.spec import parse_flowchart
     from dataops_defs import standalone
+    from module_library.discovery import discover
 
+    discover()
     flowchart = parse_flowchart(UPSTREAM)
     recon = standalone.reconstructable_job(flowchart)
 
