@@ -145,14 +145,15 @@ def revert(path: Path, version_id: str) -> tuple[Path, Version]:
 
 
 def changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[str]:
-    """Readable lines for what changed from `old` to `new`: nodes added or removed, a node's module,
-    label and params, edges added or removed, and other top-level keys. Unreadable versions say so."""
+    """Readable lines for what changed from `old` to `new` (None: a first version): nodes added or removed,
+    a node's module, label and params, edges added or removed, other top-level keys, and, last and in one
+    line, the nodes moved on the canvas. An unreadable version says so."""
     if old is None and new is None:
         return []
     if new is None:
         return ["the file is not a readable flowchart in this version"]
-    if old is None:
-        old = {}
+    first = old is None
+    old = old or {}
     lines: list[str] = []
     before, after = _nodes(old), _nodes(new)
     for node_id, node in after.items():
@@ -161,14 +162,18 @@ def changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[str]
     for node_id, node in before.items():
         if node_id not in after:
             lines.append(f"- node {node_id} ({node.get('module', '?')})")
-    for node_id in [n for n in after if n in before]:
+    common = [n for n in after if n in before]
+    for node_id in common:
         lines.extend(_node_changes(node_id, before[node_id], after[node_id]))
     old_edges, new_edges = _edges(old), _edges(new)
     lines += [f"+ edge {edge}" for edge in new_edges if edge not in old_edges]
     lines += [f"- edge {edge}" for edge in old_edges if edge not in new_edges]
-    for key in [k for k in {**old, **new} if k not in ("nodes", "edges")]:
+    for key in [k for k in {**old, **new} if k not in ("nodes", "edges") and not first]:
         if old.get(key) != new.get(key):
             lines.append(f"~ {key}: {_show(old.get(key))} → {_show(new.get(key))}")
+    moved = [n for n in common if before[n].get("position") != after[n].get("position")]
+    if moved:
+        lines.append(f"~ moved on the canvas: {', '.join(moved)}")
     return lines
 
 
@@ -177,10 +182,9 @@ def _node_changes(node_id: str, old: dict[str, Any], new: dict[str, Any]) -> lis
     for key in ("module", "label"):
         if old.get(key) != new.get(key):
             lines.append(f"~ node {node_id}: {key} {_show(old.get(key))} → {_show(new.get(key))}")
-    for key in [k for k in {**old, **new} if k not in ("id", "module", "label", "params")]:
+    for key in [k for k in {**old, **new} if k not in ("id", "module", "label", "params", "position")]:
         if old.get(key) != new.get(key):
-            what = "moved" if key == "position" else f"{key} {_show(old.get(key))} → {_show(new.get(key))}"
-            lines.append(f"~ node {node_id}: {what}")
+            lines.append(f"~ node {node_id}: {key} {_show(old.get(key))} → {_show(new.get(key))}")
     old_params, new_params = _mapping(old.get("params")), _mapping(new.get("params"))
     for name in {**old_params, **new_params}:
         if name not in old_params:

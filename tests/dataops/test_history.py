@@ -52,7 +52,7 @@ def test_changes_name_nodes_params_and_edges() -> None:
         "- edge valid → save",
     ]
     moved = {**new, "nodes": [{**n, "position": {"x": 1, "y": 2}} for n in new["nodes"][:1]] + new["nodes"][1:]}
-    assert history.changes(new, moved) == ["~ node load: moved"]
+    assert history.changes(new, moved) == ["~ moved on the canvas: load"]
     assert history.changes(new, None) == ["the file is not a readable flowchart in this version"]
 
 
