@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections import defaultdict
@@ -153,12 +154,13 @@ def heartbeat(
     """Register every module, then renew every `interval` s until `stop`; then unregister them."""
     base = register.rstrip("/")
     while not stop.is_set():
+        started = time.monotonic()
         for registration in registrations:
             try:
                 post_json(f"{base}/api/remote/register", token, registration)
             except OSError as exc:
                 print(f"dataops serve-module: registering {registration['module']['name']}: {exc}", file=sys.stderr)
-        stop.wait(interval)
+        stop.wait(max(0.0, interval - (time.monotonic() - started)))  # a fixed rate, however slow the editor
     for registration in registrations:
         try:
             post_json(f"{base}/api/remote/unregister", token, {"name": registration["module"]["name"]}, timeout=2)

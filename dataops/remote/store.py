@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 INDEX_KEY = "dataops.remote.index"
 KEY_PREFIX = "dataops.remote.module:"
-LAPSE_INTERVALS = 2.0  # a registration is lapsed once this many heartbeat intervals pass without one
+LAPSE_INTERVALS = 2.5  # a registration has lapsed once this many heartbeat intervals pass without one
 DEFAULT_INTERVAL = 5.0
 
 _writing = threading.RLock()

@@ -47,7 +47,7 @@ def test_the_node_module_runs_in_a_flowchart(installed: Path, tmp_path: Path) ->
             "PORT": str(free_port()),
             "DATAOPS_REGISTER_URL": project.editor_url,
             "DATAOPS_REMOTE_TOKEN": TOKEN,
-            "DATAOPS_HEARTBEAT_SECONDS": "1",
+            "DATAOPS_HEARTBEAT_SECONDS": "2",
         }
         project.start(["node", str(installed / "server.js")], "node.log", env=env)
         entry = wait_for("share_of_total in the palette", lambda: project.palette("share_of_total"))

@@ -54,7 +54,7 @@ def _module(project: World, name: str):  # type: ignore[no-untyped-def]
 
 
 def test_a_service_that_crashes_mid_call(project: World) -> None:
-    service, _ = project.serve(SERVED, "--interval", "1", log="crashing.log")
+    service, _ = project.serve(SERVED, "--interval", "2", log="crashing.log")
     spec = _module(project, "scale_remote")
     assert spec.run({"data": PRICES}, spec.params.model_validate({"column": "价格"}))["result"]["价格"].to_pylist() == [
         3.0,
@@ -69,7 +69,7 @@ def test_a_service_that_crashes_mid_call(project: World) -> None:
 
 
 def test_a_heartbeat_lapsing_after_compile_fails_the_call_clearly(project: World) -> None:
-    service, _ = project.serve(SERVED, "--interval", "0.5", log="lapsing.log")
+    service, _ = project.serve(SERVED, "--interval", "2", log="lapsing.log")
     spec = _module(project, "scale_remote")  # as a compiled job holds it
     service.send_signal(signal.SIGKILL)
     wait_for("the lapse", lambda: project.remote("scale_remote")["available"] is False)
@@ -100,13 +100,13 @@ def test_registering_without_a_token_is_refused(project: World) -> None:
         status, answer = project.post("/api/remote/register", body, token=token)
         assert status == 401
         assert "token the operator listed in DATAOPS_REMOTE_TOKENS" in answer["error"]
-    project.serve(SERVED, "--interval", "0.5", token="not-issued", log="untokened.log")
+    project.serve(SERVED, "--interval", "2", token="not-issued", log="untokened.log")
     wait_for("the refusal", lambda: "HTTP 401" in (project.root / "untokened.log").read_text())
     assert project.remote("sneaky") is None
 
 
 def test_a_service_refuses_a_caller_without_its_token(project: World) -> None:
-    _, port = project.serve(SERVED, "--interval", "1", log="guarded.log")
+    _, port = project.serve(SERVED, "--interval", "2", log="guarded.log")
     wait_for("registration", lambda: (project.remote("scale_remote") or {}).get("available"))
     target = Target(f"http://127.0.0.1:{port}/scale_remote", token="guessed", version="?")
     with pytest.raises(ModuleError, match="failed: missing or wrong token"):
@@ -114,7 +114,7 @@ def test_a_service_refuses_a_caller_without_its_token(project: World) -> None:
 
 
 def test_a_revoked_token_stops_calls(project: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    project.serve(SERVED, "--interval", "1", token="second-token", log="revoked.log")
+    project.serve(SERVED, "--interval", "2", token="second-token", log="revoked.log")
     wait_for("registration", lambda: (project.remote("scale_remote") or {}).get("available"))
     monkeypatch.setenv("DATAOPS_REMOTE_TOKENS", TOKEN)
     get_settings.cache_clear()
