@@ -59,8 +59,8 @@ def run_file(file: Path, overrides: list[str]) -> int:
 
     settings = get_settings()
     os.environ.update(instance_env(settings, Path.cwd()))
-    for problem in discover(settings.plugins):
-        click.echo(f"warning: plugin {problem}", err=True)
+    for plugin_problem in discover(settings.plugins):
+        click.echo(f"warning: plugin {plugin_problem}", err=True)
     if not file.is_file():
         click.echo(f"error: no such file: {file}", err=True)
         return 2

@@ -227,7 +227,7 @@ def deliver(urls: Mapping[str, str], message: Message, log: logging.Logger, paus
             continue
         for attempt in range(1, attempts + 1):
             try:
-                sent = notifier.notify(title=title, body=body, notify_type=message.kind)
+                sent = bool(notifier.notify(title=title, body=body, notify_type=message.kind))
             except Exception as exc:  # a broken plugin must not stop the sensor
                 sent = False
                 log.warning(f"notification to {mask(url)} raised {type(exc).__name__}: {env_vars.mask(str(exc))}")
