@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from dataops import history
 from dataops.errors import DataOpsError
 from dataops.flowcharts import is_flowchart_file
 
@@ -131,6 +132,8 @@ def _transport(url: str, timeout: float) -> RequestsHTTPTransport:
 
 
 def _relevant(path: str) -> bool:
+    if history.FOLDER in Path(path).parts:  # the versions a save keeps are not code
+        return False
     return Path(path).suffix.lower() == ".py" or is_flowchart_file(Path(path))
 
 
@@ -141,12 +144,16 @@ def watch_and_reload(folders: Iterable[Path], url: str, stop: threading.Event) -
     paths = [folder for folder in folders if folder.is_dir()]
     if not paths:
         return
+    watched = {folder.resolve() for folder in paths}
     for changes in watchfiles.watch(
         *paths, stop_event=stop, debounce=500, step=100, rust_timeout=1000, yield_on_timeout=False
     ):
         changed = sorted({Path(p).name for _, p in changes if _relevant(p)})
         if not changed:
             continue
+        for path in {Path(p) for _, p in changes if _relevant(p)}:
+            if is_flowchart_file(path) and path.parent.resolve() in watched and path.is_file():
+                history.record_disk_edit(path)  # an edit outside the editor becomes a version at once
         outcome = reload_dagster(url)
         if outcome.ok:
             log.info("reloaded %s after changes to %s", outcome.location, ", ".join(changed))

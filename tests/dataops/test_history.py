@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,22 @@ def test_reverting_to_an_unknown_version_says_which_file(tmp_path: Path) -> None
         "sales.yaml has no version '20260101T000000.000000Z-editor' (see `dataops history sales.yaml`)"
     )
     assert path.read_text(encoding="utf-8") == V1
+
+
+def test_the_dev_watcher_keeps_an_edit_made_outside_the_editor(tmp_path: Path) -> None:
+    from dataops.hotplug import start_watcher
+    from tests.support.dagster_server import free_port
+
+    path = tmp_path / "sales.yaml"
+    thread, stop = start_watcher([tmp_path], f"http://127.0.0.1:{free_port()}")  # no Dagster: reload is logged
+    try:
+        time.sleep(1)  # the watcher is listening
+        path.write_text(V1, encoding="utf-8")
+        deadline = time.monotonic() + 30
+        while not history.versions(path) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    (version,) = history.versions(path)
+    assert version.source == "disk" and version.text() == V1
