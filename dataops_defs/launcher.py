@@ -102,7 +102,6 @@ class DataOpsRunLauncher(dg.DefaultRunLauncher):
 
     def _fork(self, run: dg.DagsterRun) -> tuple[int, int]:
         from dagster._grpc.types import ExecuteRunArgs
-        from dagster._serdes import serialize_value
 
         origin = run.job_code_origin
         if origin is None:
@@ -111,7 +110,7 @@ class DataOpsRunLauncher(dg.DefaultRunLauncher):
         pointer = origin.repository_origin.code_pointer
         cwd = getattr(pointer, "working_directory", None) or os.getcwd()
         return warm_client.launch(
-            run.run_id, serialize_value(arguments), origin.executable_path, cwd=cwd, env=dict(os.environ)
+            run.run_id, dg.serialize_value(arguments), origin.executable_path, cwd=cwd, env=dict(os.environ)
         )
 
     def terminate(self, run_id: str) -> bool:
