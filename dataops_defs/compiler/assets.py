@@ -15,7 +15,7 @@ import dagster as dg
 
 from dataops.settings import get_settings
 from dataops.spec import ValidFlowchart
-from dataops_defs.compiler.graph import input_name, make_flowchart_graph, output_name
+from dataops_defs.compiler.graph import input_name, make_flowchart_graph, output_name, unread_nodes, view_name
 from dataops_defs.compiler.keys import Target, target_of
 from dataops_defs.compiler.op import FLOWCHART_TAG
 
@@ -55,24 +55,42 @@ def make_flowchart_assets(
     graph = make_flowchart_graph(flowchart, reading=reads.keys())
     condition = AFTER_UPSTREAM if flowchart.spec.triggers and flowchart.spec.triggers.after_upstream else None
     out = output_name
+    views = unread_nodes(flowchart)
     return dg.AssetsDefinition.from_graph(
         graph,
         keys_by_input_name={input_name(node): key for node, key in reads.items()},
-        keys_by_output_name={out(node): target.key for node, target in writes.items()},
+        keys_by_output_name={
+            **{out(node): target.key for node, target in writes.items()},
+            **{view_name(node): view_key(flowchart, node) for node in views},
+        },
         group_name=flowchart.name,
         descriptions_by_output_name={
-            out(node): f"{target.description}, written by node {node} of {flowchart.name}"
-            for node, target in writes.items()
+            **{
+                out(node): f"{target.description}, written by node {node} of {flowchart.name}"
+                for node, target in writes.items()
+            },
+            **{
+                view_name(node): f"the output of node {node} of {flowchart.name}, which no node reads (not stored)"
+                for node in views
+            },
         },
         tags_by_output_name={
-            out(node): {f"dagster/kind/{kind}": "" for kind in target.kinds} for node, target in writes.items()
+            **{out(node): {f"dagster/kind/{kind}": "" for kind in target.kinds} for node, target in writes.items()},
+            **{view_name(node): {"dagster/kind/arrow": ""} for node in views},
         },
         metadata_by_output_name={
-            out(node): {"flowchart": flowchart.name, "node": node, "file": flowchart.file or ""} for node in writes
+            name(node): {"flowchart": flowchart.name, "node": node, "file": flowchart.file or ""}
+            for name, nodes in ((out, list(writes)), (view_name, views))
+            for node in nodes
         },
         automation_conditions_by_output_name={out(node): condition for node in writes} if condition else None,
         can_subset=True,
     )
+
+
+def view_key(flowchart: ValidFlowchart, node: str) -> dg.AssetKey:
+    """The asset of a node nothing reads: `["view", <flowchart>, <node>]`."""
+    return dg.AssetKey(["view", flowchart.name, node])
 
 
 def make_asset_job(

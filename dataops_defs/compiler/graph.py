@@ -8,7 +8,7 @@ from collections.abc import Collection
 import dagster as dg
 
 from dataops.spec import ValidFlowchart
-from dataops_defs.compiler.op import AFTER, UPSTREAM, WRITTEN, make_node_op, op_name
+from dataops_defs.compiler.op import UPSTREAM, WRITTEN, make_node_op, op_name
 from dataops_defs.compiler.plan import FlowchartPlan
 
 
@@ -25,6 +25,21 @@ def input_name(node: str) -> str:
 def output_name(node: str) -> str:
     """A sink's graph output."""
     return f"{node}__{WRITTEN}"
+
+
+def view_name(node: str) -> str:
+    """The graph output of a node whose output nothing in the flowchart reads."""
+    return f"{node}__view"
+
+
+def unread_nodes(flowchart: ValidFlowchart) -> list[str]:
+    """Nodes (sinks aside) none of whose outputs another node reads."""
+    read = {wire.source for wire in flowchart.wires}
+    return [
+        n
+        for n in flowchart.order
+        if n not in read and flowchart.modules[n].kind != "sink" and flowchart.modules[n].outputs
+    ]
 
 
 def make_flowchart_graph(flowchart: ValidFlowchart, *, reading: Collection[str] = ()) -> dg.GraphDefinition:
@@ -46,14 +61,10 @@ def make_flowchart_graph(flowchart: ValidFlowchart, *, reading: Collection[str] 
             many = flowchart.modules[node].input(port).many  # type: ignore[union-attr]
             dependencies[op_names[node]][port] = dg.MultiDependencyDefinition(deps) if many else deps[0]
     sinks = [node for node in flowchart.order if flowchart.modules[node].kind == "sink"]
-    # Dagster runs in an asset only what its outputs need: a node nothing reads (a `describe` to
-    # look at) runs before the sinks, so that the flowchart runs whole, as drawn.
-    read = {wire.source for wire in flowchart.wires}
-    unread = [n for n in flowchart.order if n not in read and n not in sinks and flowchart.modules[n].outputs]
-    if sinks and unread:
-        first = [dg.DependencyDefinition(op_names[n], flowchart.modules[n].outputs[0]) for n in unread]
-        for sink in sinks:
-            dependencies[op_names[sink]][AFTER] = dg.MultiDependencyDefinition(first)
+    # Every op of a graph-backed asset must lead to an output: a node nothing reads (a `describe`
+    # to look at, a branch left open) is a graph output of its own, so the flowchart runs whole,
+    # as drawn, and its failure stops no other branch's writes.
+    views = unread_nodes(flowchart)
     return dg.GraphDefinition(
         name=graph_name(flowchart.name),
         node_defs=ops,
@@ -70,6 +81,14 @@ def make_flowchart_graph(flowchart: ValidFlowchart, *, reading: Collection[str] 
                 graph_output_name=output_name(node), mapped_node_name=op_names[node], mapped_node_output_name=WRITTEN
             )
             for node in sinks
+        ]
+        + [
+            dg.OutputMapping(
+                graph_output_name=view_name(node),
+                mapped_node_name=op_names[node],
+                mapped_node_output_name=flowchart.modules[node].outputs[0],
+            )
+            for node in views
         ],
         description=flowchart.spec.description or flowchart.name,
     )

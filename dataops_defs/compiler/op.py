@@ -35,7 +35,6 @@ MODULE_TAG = "dataops/module"
 NODE_TAG = "dataops/node"
 UPSTREAM = "upstream"  # a source's input that carries nothing: the asset it reads, for lineage
 WRITTEN = "written"  # a sink's output that carries nothing: the asset it writes
-AFTER = "after"  # a sink's input that carries nothing: nodes whose output nothing reads run first
 
 
 def op_name(flowchart: str, node: str) -> str:
@@ -79,7 +78,6 @@ def make_node_op(flowchart: ValidFlowchart, node_id: str, plan: FlowchartPlan) -
     if spec.kind == "source":
         ins[UPSTREAM] = dg.In(dg.Nothing)
     if spec.kind == "sink":
-        ins[AFTER] = dg.In(dg.Nothing)
         outs[WRITTEN] = dg.Out(dg.Nothing)
     return dg.OpDefinition(
         name=op_name(flowchart.name, node_id),
