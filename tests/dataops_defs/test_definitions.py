@@ -141,3 +141,27 @@ def test_dataops_run_builds_its_job_once_from_the_validated_flowchart(workspace:
     monkeypatch.setattr(standalone, "parse_flowchart", again)
     job = recon.get_definition()  # what `dataops run` executes in its own process
     assert job.name == "up" and job.resource_defs.keys() >= {"io_manager", "dataops_settings"}
+
+
+BRANCHES = """
+name: branches
+nodes:
+  - {id: load, module: read_csv, params: {path: sales.csv}}
+  - {id: save, module: write_csv, params: {path: out/copy.csv}}
+  - {id: missing, module: read_csv, params: {path: no_such_file.csv}}
+edges: [{from: load, to: save}]
+"""
+
+
+def test_a_node_nothing_reads_is_a_view_asset_and_its_failure_stops_no_write(workspace: Path) -> None:
+    definitions = _assets(BRANCHES)
+    view = dg.AssetKey(["view", "branches", "missing"])
+    assert view in set(definitions.get_repository_def().asset_graph.get_all_asset_keys())
+    result = definitions.resolve_job_def("branches").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
+    assert not result.success
+    assert [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"] == [
+        "branches__flowchart.branches__missing"
+    ]
+    assert (workspace / "data" / "out" / "copy.csv").read_text(encoding="utf-8").count("\n") > 1
