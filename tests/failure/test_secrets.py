@@ -60,7 +60,9 @@ def leaks(instance: dg.DagsterInstance, run_id: str, workspace: Path) -> list[st
         "run tags": json.dumps(run.tags, ensure_ascii=False),
         "job snapshot": serialize_value(instance.get_job_snapshot(run.job_snapshot_id)),
     }
-    assert REFERENCE in texts["run config"]  # the reference is stored, never its value
+    # The reference is stored, never its value: params are the ops' config defaults (job snapshot),
+    # the run config holds only what a run changes.
+    assert REFERENCE in texts["job snapshot"]
     found = [where for where, text in texts.items() if SECRET in text]
     for folder in ("dagster_home", "storage", "data"):
         found += [str(p) for p in (workspace / folder).rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
