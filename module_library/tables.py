@@ -52,10 +52,11 @@ def with_column(
 
 def as_float(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """A numeric column as float64; decimals through their text, since Arrow's direct cast is off by
-    an ulp (100840.04 became 100840.04000000001)."""
+    an ulp (100840.04 became 100840.04000000001). Integers beyond 2**53 round to the nearest float,
+    as pandas and SQL do (Arrow's safe cast refuses them)."""
     if pa.types.is_decimal(column.type):
         return column.cast(pa.string()).cast(pa.float64())
-    return column.cast(pa.float64())
+    return column.cast(pa.float64(), safe=not pa.types.is_integer(column.type))
 
 
 def _with_pandas_dtype(table: pa.Table, name: str, dtype: str | None) -> pa.Table:

@@ -69,3 +69,9 @@ def test_describe_values_that_cannot_be_binned() -> None:
     spec = get_module("describe")
     _, metadata = spec.run_with_metadata({"data": pd.DataFrame({"p": [1e300, 1.7e308, np.inf]})}, spec.params())
     assert "no histogram" in metadata["histograms"]
+
+
+def test_normalize_integers_beyond_float_precision() -> None:
+    data = pd.DataFrame({"城市": [9007199254740993, 0]})
+    (out,) = run("normalize", {"columns": ["城市"], "method": "minmax"}, data=data).values()
+    assert out["城市"].tolist() == [1.0, 0.0]
