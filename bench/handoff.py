@@ -9,6 +9,7 @@ The seed design: the whole frame serialised to JSON records, POSTed to a worker 
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
 import subprocess
@@ -30,10 +31,15 @@ from module_library.arrow_convert import arrow_to_pandas
 TARGET = 20.0
 
 
-@contextmanager
-def worker() -> Iterator[int]:
+def worker() -> contextlib.AbstractContextManager[int]:
     """The JSON worker in its own process; yields its port."""
-    process = subprocess.Popen([python(), "-m", "bench.handoff_worker"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    return serving("bench.handoff_worker")
+
+
+@contextmanager
+def serving(module: str) -> Iterator[int]:
+    """`python -m module` in its own process, which prints its port first; yields that port."""
+    process = subprocess.Popen([python(), "-m", module], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         yield int(process.stdout.readline())

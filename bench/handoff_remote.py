@@ -17,15 +17,14 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
 from bench.common import ROOT, alternate, clock, median, python, sales_table
-from bench.handoff import json_handoff, worker
+from bench.handoff import json_handoff, serving, worker
 from bench.report import Section, Target
 from module_library.arrow_convert import arrow_to_pandas
 from module_library.remote import Target as Service
@@ -61,17 +60,6 @@ def main() -> None:
     server = make_server({"identity": identity_spec()}, "1", TOKEN)
     print(server.server_address[1], flush=True)
     server.serve_forever()
-
-
-@contextmanager
-def service() -> Iterator[int]:
-    process = subprocess.Popen([python(), "-m", "bench.handoff_remote"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        yield int(process.stdout.readline())
-    finally:
-        process.kill()
-        process.wait()
 
 
 def remote_handoff(frame: pd.DataFrame, port: int) -> Callable[[], pd.DataFrame]:
@@ -119,7 +107,7 @@ def latencies() -> tuple[float, float]:
 
 def run(rows: int, repeats: int) -> Section:
     frame = arrow_to_pandas(sales_table(rows))
-    with service() as port, worker() as json_port:
+    with serving("bench.handoff_remote") as port, worker() as json_port:
         ours, theirs = remote_handoff(frame, port), json_handoff(frame, json_port)
         assert ours().equals(frame), "the remote hand-off changed the frame"
         assert len(theirs()) == len(frame)
