@@ -8,7 +8,6 @@ chromium and the playwright package; skips without them unless DATAOPS_REQUIRE_S
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 from collections.abc import Iterator
@@ -17,9 +16,9 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.support.browser import CHROMIUM, require_browser
 from tests.support.dagster_server import PROJECT, DagsterServer, dagster_dev
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 ARTIFACTS = PROJECT / "test-artifacts"
 DOC_IMAGE = PROJECT / "docs" / "img" / "lineage.png"
@@ -64,21 +63,9 @@ GEOMETRY = """() => {
 }"""
 
 
-def _missing() -> str | None:
-    if importlib.util.find_spec("playwright") is None:
-        return "the playwright package is missing (pip install -e '.[test]')"
-    if not Path(CHROMIUM).exists():
-        return "chromium is missing (apt-get install -y chromium; scripts/services.sh does it)"
-    return None
-
-
 @pytest.fixture
 def server(workspace: Path) -> Iterator[DagsterServer]:
-    reason = _missing()
-    if reason:
-        if os.environ.get("DATAOPS_REQUIRE_SERVICES"):
-            pytest.fail(f"browser test required but {reason}")
-        pytest.skip(reason)
+    require_browser()
     (workspace / "data" / "orders.csv").write_text(ORDERS, encoding="utf-8")
     (workspace / "flowcharts" / "clean_orders.yaml").write_text(FLOWCHART_A, encoding="utf-8")
     (workspace / "flowcharts" / "revenue_by_city.yaml").write_text(FLOWCHART_B, encoding="utf-8")

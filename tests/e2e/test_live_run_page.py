@@ -10,16 +10,15 @@ are blocked); skips without them unless DATAOPS_REQUIRE_SERVICES is set.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.browser import CHROMIUM, require_browser
 from tests.support.dagster_server import DagsterServer, dagster_dev
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 HOLD = '''
 import time
@@ -60,21 +59,9 @@ edges:
 """
 
 
-def _missing() -> str | None:
-    if importlib.util.find_spec("playwright") is None:
-        return "the playwright package is missing (pip install -e '.[test]')"
-    if not Path(CHROMIUM).exists():
-        return "chromium is missing (apt-get install -y chromium; scripts/services.sh does it)"
-    return None
-
-
 @pytest.fixture
 def server(workspace: Path) -> Iterator[DagsterServer]:
-    reason = _missing()
-    if reason:
-        if os.environ.get("DATAOPS_REQUIRE_SERVICES"):
-            pytest.fail(f"browser test required but {reason}")
-        pytest.skip(reason)
+    require_browser()
     (workspace / "data" / "live.csv").write_text("城市,销售额\n上海,120\n北京,80\n", encoding="utf-8")
     (workspace / "plugins" / "hold.py").write_text(
         HOLD.format(first=str(workspace / "first"), second=str(workspace / "second")), encoding="utf-8"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from starlette.testclient import TestClient
 
 from dataops.editor.app import make_app
 from dataops.settings import Settings
+from tests.support.browser import CHROMIUM, require_browser
 from tests.support.dagster_server import free_port
 
 ORIGIN = {"Origin": "http://testserver"}
@@ -36,13 +36,8 @@ def editor_only(workspace: Path) -> Iterator[str]:
     """A real `dataops editor` on the workspace without Dagster (its URL is a port where nothing
     listens): enough for opening, validating and saving. Skips without Chromium or Playwright."""
     from tests.dataops.editor.running import running_editor
-    from tests.dataops.editor.test_browser import _missing
 
-    reason = _missing()
-    if reason:
-        if os.environ.get("DATAOPS_REQUIRE_SERVICES"):
-            pytest.fail(f"browser test required but {reason}")
-        pytest.skip(reason)
+    require_browser()
     env = {"DATAOPS_DAGSTER_URL": f"http://127.0.0.1:{free_port()}"}
     with running_editor(workspace / "editor.log", env) as (url, _):
         yield url
@@ -53,7 +48,7 @@ def chromium(editor_only: str):
     """A page in real headless Chromium (/usr/bin/chromium); a script error on it fails the test."""
     from playwright.sync_api import sync_playwright
 
-    from tests.dataops.editor.test_browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.dataops.editor.test_browser import CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

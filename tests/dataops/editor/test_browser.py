@@ -6,7 +6,6 @@ downloads are blocked); skips without them unless DATAOPS_REQUIRE_SERVICES is se
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 from collections.abc import Iterator
@@ -16,9 +15,9 @@ import pandas as pd
 import pytest
 
 from tests.dataops.editor.running import running_editor
+from tests.support.browser import CHROMIUM, require_browser
 from tests.support.dagster_server import PROJECT, DagsterServer, dagster_dev
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -33,22 +32,10 @@ DOC_IMAGES = PROJECT / "docs" / "img"
 SALES = "城市,产品,销售额\n上海,茶,120\n北京,茶,80\n广州,咖啡,150\n深圳,咖啡,95\n杭州,茶,210\n"
 
 
-def _missing() -> str | None:
-    if importlib.util.find_spec("playwright") is None:
-        return "the playwright package is missing (pip install -e '.[test]')"
-    if not Path(CHROMIUM).exists():
-        return "chromium is missing (apt-get install -y chromium; scripts/services.sh does it)"
-    return None
-
-
 @pytest.fixture
 def servers(workspace: Path) -> Iterator[tuple[DagsterServer, str]]:
     """A real `dagster dev` and `dataops editor` pointed at it, both on free ports."""
-    reason = _missing()
-    if reason:
-        if os.environ.get("DATAOPS_REQUIRE_SERVICES"):
-            pytest.fail(f"browser test required but {reason}")
-        pytest.skip(reason)
+    require_browser()
     env = {k: v for k, v in os.environ.items() if k.startswith(("DATAOPS_", "DAGSTER_HOME"))}
     with dagster_dev(env, workspace / "dagster.log") as dagster:
         dagster.wait_for_jobs(set())
