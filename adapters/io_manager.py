@@ -29,6 +29,10 @@ the outputs of succeeded steps whose consumers did not all succeed, so:
   by a background thread meanwhile; a checkpoint whose consumers succeed first is abandoned
   (and its partial file removed), and no step ever waits for one.
 
+A run tagged `dataops/keep_outputs` (the editor's runs, for paging through any node's output)
+also writes every output as it is handed out, at `<base_dir>/<run_id>/<step>/<output>.arrow`,
+whether or not anything consumes it; nothing it writes is dropped.
+
 Outputs of steps this manager hears nothing from (ops outside the flowcharts) are held to the end
 of the run and written then. Other executors hand over between processes: there each output is
 written before its step ends. Each output's metadata (row count, schema, preview) comes from the
@@ -64,6 +68,7 @@ CHECKPOINT_MIN_SECONDS = 0.5
 CHECKPOINT_COST_SHARE = 10  # hold at least this many times the write's own time before writing
 WRITE_BYTES_PER_SECOND = 1 << 30
 BATCH_ROWS = 1 << 20  # a checkpoint can be abandoned between batches
+KEEP_OUTPUTS_TAG = "dataops/keep_outputs"  # "true": every output is written, for previews
 
 
 class Abandoned(Exception):
@@ -126,9 +131,12 @@ class ArrowIOManager(dg.ConfigurableIOManager, dg.UPathIOManager):
         path = self._get_path(context)
         table = frame_to_arrow(obj) if isinstance(obj, pd.DataFrame) else obj
         consumers = _consumers(context)
+        kept = kept_path(self._base_path, context) if _keeps_outputs(context) else None
+        if kept is not None:
+            write_table(table, kept)
         if consumers and _single_process(context):
-            self._hold(table, path, consumers)
-        elif consumers:
+            self._hold(table, path, consumers, written=kept == path)
+        elif consumers and kept != path:
             self.dump_to_path(context, table, path)
         context.add_output_metadata({"path": dg.MetadataValue.path(str(path)), **self.get_metadata(context, table)})
 
@@ -156,10 +164,10 @@ class ArrowIOManager(dg.ConfigurableIOManager, dg.UPathIOManager):
     def get_metadata(self, context: dg.OutputContext, obj: pa.Table) -> dict[str, Any]:
         return table_metadata(obj)
 
-    def _hold(self, table: pa.Table, path: UPath, consumers: set[str]) -> None:
+    def _hold(self, table: pa.Table, path: UPath, consumers: set[str], *, written: bool = False) -> None:
         delay = max(CHECKPOINT_MIN_SECONDS, CHECKPOINT_COST_SHARE * table.nbytes / WRITE_BYTES_PER_SECOND)
         with self._lock:
-            self._held[str(path)] = Held(table, path, consumers, time.monotonic() + delay)
+            self._held[str(path)] = Held(table, path, consumers, time.monotonic() + delay, written=written)
             if self._checkpointer is None:
                 self._stopping = False
                 self._checkpointer = threading.Thread(target=self._checkpoints, name="arrow-checkpoints", daemon=True)
@@ -211,6 +219,15 @@ def read_table(path: UPath) -> pa.Table:
     local = path.protocol in ("", "file")
     with pa.memory_map(path.path) if local else path.open("rb") as source:
         return pa.ipc.open_file(source).read_all()
+
+
+def kept_path(base: UPath, context: dg.OutputContext) -> UPath:
+    """Where a kept output goes: per run, step and output, also for an asset's output."""
+    return base.joinpath(*context.get_identifier()).with_suffix(ArrowIOManager.extension)
+
+
+def _keeps_outputs(context: dg.OutputContext) -> bool:
+    return context.step_context.dagster_run.tags.get(KEEP_OUTPUTS_TAG) == "true"
 
 
 def _single_process(context: dg.OutputContext) -> bool:

@@ -27,7 +27,9 @@ def launch_run(ctx: EditorContext, flowchart: str) -> LaunchResult:
     handle = ctx.dagster.find_job(flowchart)
     if handle is None:
         raise ApiError(404, f"Dagster has no job '{flowchart}'; save the flowchart first (saving reloads Dagster)")
-    run_id = ctx.dagster.launch(handle)
+    from adapters.io_manager import KEEP_OUTPUTS_TAG  # Dagster's import, paid by launches alone
+
+    run_id = ctx.dagster.launch(handle, tags={KEEP_OUTPUTS_TAG: "true"})  # every node's output stays pageable
     return LaunchResult(run_id=run_id, flowchart=flowchart, url=ctx.dagster.run_url(run_id))
 
 

@@ -91,13 +91,15 @@ class DagsterClient:
                 return JobHandle(repository["location"]["name"], repository["name"], job)
         return None
 
-    def launch(self, handle: JobHandle) -> str:
+    def launch(self, handle: JobHandle, tags: dict[str, str] | None = None) -> str:
         from dagster_graphql import DagsterGraphQLClientError
 
         client = dagster_client(self.base_url, self.timeout)
         try:
             with talking_to(self.base_url):
-                return client.submit_job_execution(handle.job, handle.location, handle.repository, run_config={})
+                return client.submit_job_execution(
+                    handle.job, handle.location, handle.repository, run_config={}, tags=tags
+                )
         except DataOpsError as exc:
             raise ApiError(502, exc.message) from exc
         except DagsterGraphQLClientError as exc:  # Dagster refused: the result's type and its message or errors

@@ -61,7 +61,7 @@ class FakeDagster(DagsterClient):
     def find_job(self, job: str) -> JobHandle | None:
         return JobHandle("loc", "__repository__", job) if job == "demo" else None
 
-    def launch(self, handle: JobHandle) -> str:
+    def launch(self, handle: JobHandle, tags: dict[str, str] | None = None) -> str:
         self.launched.append(handle)
         return "abc-123"
 
