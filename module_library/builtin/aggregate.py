@@ -6,7 +6,7 @@ a sum of integers an int64, a mean a double; `count` and `size` are int64.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -16,10 +16,27 @@ from module_library import ModuleParams, module
 from module_library.checks import require_columns
 from module_library.expressions import quote, referenced_columns, restore_types, run_query
 from module_library.fields import SqlCondition
+from module_library.params import enum_descriptions
 
-Function = Literal["sum", "mean", "min", "max", "count", "size", "count_distinct", "median", "std", "first", "last"]
-# `count` counts non-null values, `size` counts rows; `first`/`last` are the first/last non-null
-# value in row order. `__row` is the row's position, added before the query.
+Function = Annotated[
+    Literal["sum", "mean", "min", "max", "count", "size", "count_distinct", "median", "std", "first", "last"],
+    enum_descriptions(
+        {
+            "sum": "total of the values",
+            "mean": "average of the non-null values",
+            "min": "smallest value",
+            "max": "largest value",
+            "count": "number of non-null values",
+            "size": "number of rows (needs no column)",
+            "count_distinct": "number of different non-null values",
+            "median": "middle value",
+            "std": "sample standard deviation",
+            "first": "first non-null value in row order",
+            "last": "last non-null value in row order",
+        }
+    ),
+]
+# `__row` is the row's position, added before the query for `first` and `last`.
 SQL = {
     "sum": "sum({c})",
     "mean": "avg({c})",
