@@ -1,4 +1,5 @@
-"""POST /api/upload: a data file into `<data root>/uploads/`, streamed, size-limited, name sanitised."""
+"""POST /api/upload: a data file into `<data root>/uploads/` (or a folder the file browser shows),
+streamed, size-limited, name sanitised."""
 
 from __future__ import annotations
 
@@ -43,6 +44,28 @@ def safe_file_name(name: str) -> str:
     return base
 
 
+def resolve_folder(relative: str, root: Path, field: str) -> Path:
+    """The folder `relative` names inside the data root (confined as every path is); outside it,
+    missing, or a file: a 4xx naming the query `field`."""
+    shown = relative or "."
+    try:
+        folder = resolve_data_path(relative, root)
+        exists, is_dir = folder.exists(), folder.is_dir()
+    except DataOpsError as exc:
+        raise ApiError(400, f"{field}: {exc.message}") from None
+    except ValueError:
+        raise ApiError(
+            400, f"{field}: {relative[:80]!r} contains a NUL character; use the folder's real name"
+        ) from None
+    except OSError as exc:
+        raise ApiError(400, f"{field}: {relative[:80]!r} cannot be used: {exc.strerror}") from None
+    if not exists:
+        raise ApiError(404, f"{field}: no folder '{shown}' under the data root; pick one the listing offers")
+    if not is_dir:
+        raise ApiError(400, f"{field}: '{shown}' is a file, not a folder; list the folder it is in")
+    return folder
+
+
 def source_module_for(path: Path) -> str | None:
     """A source module whose adapter reads this file type, when one is registered."""
     try:
@@ -57,8 +80,13 @@ def source_module_for(path: Path) -> str | None:
 
 async def upload(request: Request) -> Response:
     ctx: EditorContext = context(request)
-    name = safe_file_name(read_query(request, UploadQuery).name)
+    query = read_query(request, UploadQuery)
+    name = safe_file_name(query.name)
     relative = f"{UPLOAD_FOLDER}/{name}"
+    if query.folder is not None:  # the file browser's folder: one that exists, inside the data root
+        root = ctx.settings.data_root_resolved
+        folder = resolve_folder(query.folder, root, "folder")
+        relative = name if folder == root else f"{folder.relative_to(root).as_posix()}/{name}"
     try:
         target = resolve_data_path(relative, ctx.settings.data_root_resolved)
     except DataOpsError as exc:
@@ -95,7 +123,7 @@ ENDPOINTS = [
         UploadResult,
         body=BINARY_BODY,
         query=UploadQuery,
-        errors=(409, 413),
+        errors=(404, 409, 413),
         tag="data",
     ),
 ]

@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from dataops.editor import (
     api_config,
+    api_files,
     api_flowcharts,
     api_history,
     api_modules,
@@ -45,6 +46,7 @@ ENDPOINTS = [
     *api_flowcharts.ENDPOINTS,
     *api_history.ENDPOINTS,
     *api_validate.ENDPOINTS,
+    *api_files.ENDPOINTS,
     *api_upload.ENDPOINTS,
     *api_probe.ENDPOINTS,
     *api_runs.ENDPOINTS,

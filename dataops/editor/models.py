@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -129,12 +130,46 @@ class ReloadResult(ApiModel):
 
 class UploadQuery(ApiModel):
     name: str = Field(min_length=1, max_length=255, description="Original file name; sanitised to a base name.")
+    folder: str | None = Field(
+        None, max_length=1000, description="An existing folder under the data root to store it in; default uploads."
+    )
 
 
 class UploadResult(ApiModel):
     path: str = Field(description="Path relative to the data root, for a source node's `params.path`.")
     size: int
     source_module: str | None = Field(description="A source module that reads this file type.")
+
+
+class FilesQuery(ApiModel):
+    dir: str = Field("", max_length=1000, description="Folder relative to the data root; empty: the root itself.")
+    module: str | None = Field(
+        None, max_length=200, description="A source or sink module: only the files its format adapter handles."
+    )
+
+
+class FolderEntry(ApiModel):
+    name: str
+    path: str = Field(description="Relative to the data root.")
+    modified: datetime
+
+
+class FileEntry(ApiModel):
+    name: str
+    path: str = Field(description="Relative to the data root, for a source or sink node's `params.path`.")
+    size: int
+    modified: datetime
+    source_module: str | None = Field(description="A source module that reads this file type.")
+
+
+class FileListing(ApiModel):
+    dir: str = Field(description="The folder listed, relative to the data root ('' for the root).")
+    parent: str | None = Field(description="Its parent folder; null at the data root.")
+    folders: list[FolderEntry]
+    files: list[FileEntry]
+    left_out: int = Field(
+        description="Entries not listed: hidden, leading outside the data root, of another format, or past the limit."
+    )
 
 
 class ProbeQuery(ApiModel):
