@@ -91,11 +91,37 @@ class FlowchartList(ApiModel):
     flowcharts: list[FlowchartSummary]
 
 
+VERSION_HELP = "The file's version token: the SHA-256 (hex) of its text as read (UTF-8, without a BOM)."
+
+
 class FlowchartDocument(ApiModel):
     name: str
     file: str
     document: Document = Field(description="The flowchart spec; every node has a position.")
     problems: list[Problem]
+    version: str = Field(description=f"{VERSION_HELP} Send it back as `base` when saving.")
+
+
+class FlowchartVersion(ApiModel):
+    name: str
+    file: str | None = Field(description="The file the flowchart would open from; none when it has no file.")
+    version: str | None = Field(description=f"{VERSION_HELP} None: no file, or one that cannot be read.")
+
+
+class SaveConflict(ApiModel):
+    """The 409 answer to a save whose `base` is not the file on disk: what is there now, to choose from."""
+
+    error: str = Field(description="Names the flowchart and the file, and says it changed on disk since it was opened.")
+    name: str
+    file: str | None = Field(description="The file on disk now; none when it was deleted.")
+    version: str | None = Field(description="The disk version's token: `base` for a save over it.")
+    document: Document | None = Field(description="The flowchart on disk (laid out as GET opens it); none: unreadable.")
+    disk_changes: list[str] = Field(
+        description="What the disk edit changed since the opened version (node, param, edge lines as the history "
+        "shows them); when that version is not in the history: how the disk's flowchart differs from the body."
+    )
+    your_changes: list[str] = Field(description="What the body changes from the opened version; empty when unknown.")
+    base_known: bool = Field(description="The opened version was found in the history, so both lists are from it.")
 
 
 class ReloadOutcome(ApiModel):
@@ -107,6 +133,7 @@ class ReloadOutcome(ApiModel):
 class SaveResult(ApiModel):
     name: str
     file: str
+    version: str = Field(description="The saved file's version token, the `base` of the next save.")
     replaced: list[str] = Field(description="Other files of the same flowchart that the save replaced.")
     problems: list[Problem]
     reload: ReloadOutcome
@@ -120,6 +147,19 @@ class DeleteResult(ApiModel):
 
 class SaveQuery(ApiModel):
     replace: bool = Field(False, description="Replace another file (e.g. YAML) that defines the same flowchart.")
+    base: str | None = Field(
+        None,
+        pattern=r"^([0-9a-f]{64}|new)$",
+        description="The `version` the edit started from (GET's or the last save's), or `new` for a flowchart "
+        "that should not exist yet. When the file on disk is another version, nothing is saved and the answer "
+        "is 409 with a SaveConflict body (the disk's version, document and changes). Without `base` the save "
+        "overwrites whatever is on disk, as before (scripts); the editor's page always sends it.",
+    )
+    force: bool = Field(
+        False,
+        description="Overwrite knowingly even when `base` is not the disk's version; the disk's text is kept in "
+        "the history first (a `disk` version).",
+    )
 
 
 class ReloadResult(ApiModel):
