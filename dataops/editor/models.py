@@ -262,12 +262,72 @@ class OutputPreview(ApiModel):
     note: str | None = Field(None, description="e.g. '230 more rows'.")
 
 
+PAGE_LIMIT = 500
+
+
+class PageQuery(ApiModel):
+    offset: int = Field(0, ge=0, description="First row of the page (0-based).")
+    limit: int = Field(50, ge=1, le=PAGE_LIMIT, description=f"Rows in the page, at most {PAGE_LIMIT}.")
+    port: str | None = Field(None, max_length=200, description="Output port; default: the node's first.")
+
+
+class StatsQuery(ApiModel):
+    port: str | None = Field(None, max_length=200, description="Output port; default: the node's first.")
+
+
+class RowPage(ApiModel):
+    port: str
+    offset: int
+    total_rows: int
+    columns: list[Column]
+    rows: list[list[Any]] = Field(
+        description="JSON-safe cells: decimals and integers past 2**53 as text, NaN and ±Infinity as "
+        "'NaN'/'Infinity'/'-Infinity', dates and times in ISO 8601 (with the zone when the column has one), "
+        "bytes as 'base64:…', lists and structs as arrays and objects."
+    )
+
+
 class NodePreview(ApiModel):
     run_id: str
     node: str
     state: NodeState
     error: str | None = None
     outputs: list[OutputPreview]
+    page: RowPage | None = Field(None, description="Rows of the stored output; null when it was not stored.")
+    page_note: str | None = Field(None, description="Why there is no page, when there is none.")
+
+
+class HistogramBin(ApiModel):
+    start: Any
+    end: Any = Field(description="Exclusive, except for the last bin.")
+    count: int
+
+
+class TopValue(ApiModel):
+    value: Any
+    count: int
+
+
+class ColumnStats(ApiModel):
+    name: str
+    type: str = Field(description="Arrow type name.")
+    kind: Literal["numeric", "temporal", "text", "boolean", "other"]
+    nulls: int
+    distinct: int | None = Field(description="Distinct non-null values; null for nested, binary and time types.")
+    distinct_approximate: bool = Field(description="HyperLogLog estimate (tables over a million rows).")
+    min: Any = None
+    max: Any = Field(None, description="NaN is left out of a float column's min and max.")
+    bins: list[HistogramBin] = Field(default_factory=list, description="Numbers and dates: equal-width bins.")
+    top: list[TopValue] = Field(default_factory=list, description="Text and booleans: the most frequent values.")
+    other: int = Field(0, description="Non-null rows outside `top`.")
+
+
+class NodeStats(ApiModel):
+    run_id: str
+    node: str
+    port: str
+    row_count: int
+    columns: list[ColumnStats]
 
 
 class EditorConfig(ApiModel):

@@ -50,9 +50,27 @@ def node_preview(run: dict[str, Any], node: str, url: str) -> NodePreview | None
     outputs = [
         _output(event.get("outputName") or "written", event["metadataEntries"])
         for event in _events(run)
-        if _node(run["jobName"], event.get("stepKey") or "") == node and event["__typename"] in ("HandledOutputEvent", "MaterializationEvent")
+        if _node(run["jobName"], event.get("stepKey") or "") == node
+        and event["__typename"] in ("HandledOutputEvent", "MaterializationEvent")
     ]
     return NodePreview(run_id=run["runId"], node=node, state=status.state, error=status.error, outputs=outputs)
+
+
+def node_step(run: dict[str, Any], node: str) -> str | None:
+    """The step key of `node` in the run (the folder its kept outputs are in), or None."""
+    steps = [s["key"] for s in (run.get("executionPlan") or {}).get("steps") or []]
+    steps += [s["stepKey"] for s in run.get("stepStats") or []]
+    return next((step for step in steps if _node(run["jobName"], step) == node), None)
+
+
+def handed_ports(run: dict[str, Any], node: str) -> list[str]:
+    """The outputs `node` handed out as tables in the run (a sink's write is not one), in order."""
+    ports = [
+        event.get("outputName") or ""
+        for event in _events(run)
+        if event["__typename"] == "HandledOutputEvent" and _node(run["jobName"], event.get("stepKey") or "") == node
+    ]
+    return list(dict.fromkeys(p for p in ports if p))
 
 
 def parse_markdown_table(text: str) -> tuple[list[str], list[list[str]], str | None]:
