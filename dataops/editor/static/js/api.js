@@ -3,9 +3,10 @@
 const TOKEN_KEY = "dataops-editor-token";
 
 export class ApiFailure extends Error {
-  constructor(status, message) {
+  constructor(status, message, body = null) {
     super(message);
     this.status = status;
+    this.body = body; // the whole answer, for the errors that carry more than a message (a save's 409)
   }
 }
 
@@ -37,7 +38,7 @@ async function send(method, path, init) {
   }
   if (!response.ok) {
     const message = body && body.error ? body.error : `${response.status} ${response.statusText}`;
-    throw new ApiFailure(response.status, message);
+    throw new ApiFailure(response.status, message, body);
   }
   return body;
 }

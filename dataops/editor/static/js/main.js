@@ -8,6 +8,7 @@ import { flowchartInspector, nodeInspector, problemList, runPreview } from "./in
 import { MODULE_MIME, renderPalette } from "./palette.js";
 import { ID_PATTERN } from "./rules.js";
 import { fillColumns } from "./schema_form.js";
+import { checkDisk, resolveConflict, watchDisk } from "./conflict.js";
 
 const $ = (id) => document.getElementById(id);
 const NAME_HELP = "use letters, digits and _, not starting with a digit";
@@ -285,6 +286,7 @@ async function openFlowchart(name) {
     const dropped = restore(JSON.stringify(result.document));
     graph.fit();
     state.file = result.file;
+    state.disk = { name, version: result.version }; // the base of the next save
     state.saved = JSON.stringify(currentDoc());
     setProblems(result.problems);
     validateNow(); // the columns on every port
@@ -308,7 +310,7 @@ function newFlowchart() {
   updateButtons();
 }
 
-async function save() {
+async function save({ force = false } = {}) {
   const name = state.meta.name;
   if (!ID_PATTERN.test(name)) {
     showMessage(name ? `'${name}' is not a valid flowchart name: ${NAME_HELP}` : `Name the flowchart first (${NAME_HELP})`, "error");
@@ -316,14 +318,34 @@ async function save() {
     return null;
   }
   const doc = currentDoc();
-  const path = `/api/flowcharts/${name}`;
+  // The version this edit started from (the file as opened or last saved here; "new": none), so that a save
+  // over an edit made on disk meanwhile is refused and offers the choice (conflict.js) instead of losing it.
+  const base = state.file && state.disk && state.disk.name === name ? state.disk.version : "new";
+  const path = `/api/flowcharts/${name}?${force ? "force=true" : `base=${base}`}`;
   let result;
   try {
     try {
       result = await api("PUT", path, doc);
     } catch (e) {
+      if (e.status === 409 && e.body && e.body.disk_changes) {
+        const choice = await resolveConflict(e.body);
+        if (choice === "mine") return save({ force: true });
+        if (choice === "theirs") {
+          restore(JSON.stringify(e.body.document), { keepHistory: true });
+          history.record(JSON.stringify(currentDoc())); // one Undo brings my version back
+          state.file = e.body.file;
+          state.disk = { name, version: e.body.version };
+          state.saved = JSON.stringify(currentDoc());
+          updateButtons();
+          checkDisk();
+          showMessage(`Took ${e.body.file} as it is on disk; Undo (Ctrl+Z) brings your version back`, "ok");
+        } else {
+          showMessage(`not saved: ${e.message}`, "warn");
+        }
+        return null;
+      }
       if (e.status !== 409 || !window.confirm(`${e.message}.\n\nReplace?`)) throw e;
-      result = await api("PUT", `${path}?replace=true`, doc);
+      result = await api("PUT", `${path}&replace=true`, doc);
     }
   } catch (e) {
     showMessage(`not saved: ${e.message}`, "error");
@@ -331,6 +353,8 @@ async function save() {
   }
   state.saved = JSON.stringify(doc);
   state.file = result.file;
+  state.disk = { name, version: result.version };
+  checkDisk();
   setProblems(result.problems);
   updateButtons();
   if (!state.selected) renderInspector();
@@ -338,7 +362,8 @@ async function save() {
   window.history.replaceState(null, "", `?flowchart=${encodeURIComponent(name)}`);
   const replaced = result.replaced.length ? ` (replaced ${result.replaced.join(", ")})` : "";
   const reload = result.reload.ok ? "Dagster reloaded" : `Dagster not reloaded: ${result.reload.message}`;
-  showMessage(`Saved ${result.file}${replaced}; ${reload}`, result.reload.ok ? "ok" : "warn");
+  const kept = force ? " (the version that was on disk is kept in History)" : "";
+  showMessage(`Saved ${result.file}${replaced}${kept}; ${reload}`, result.reload.ok ? "ok" : "warn");
   return result;
 }
 
@@ -549,6 +574,7 @@ async function boot() {
     showMessage(e.message, "error");
   }
   setInterval(watchRemoteModules, 2000);
+  watchDisk(() => (state.file ? state.disk : null), () => save()); // the file changed on disk while open
   const wanted = new URLSearchParams(window.location.search).get("flowchart");
   if (wanted) await openFlowchart(wanted);
   else newFlowchart();
