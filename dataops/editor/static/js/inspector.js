@@ -96,30 +96,6 @@ function rawParams(params, handlers) {
   return details;
 }
 
-export function runPreview(container, preview, runUrl) {
-  container.replaceChildren();
-  container.append(el("h3", { text: "Last run" }));
-  const state = el("p", { className: `state-line state-${preview.state}`, text: preview.state.replace("_", " ") });
-  container.append(state);
-  if (preview.error) container.append(el("pre", { className: "node-error", text: preview.error }));
-  for (const output of preview.outputs) {
-    const rows = output.row_count === null ? "?" : output.row_count.toLocaleString();
-    container.append(
-      el("p", { className: "output-line" }, el("strong", { text: output.port }), el("span", { className: "row-count", text: ` ${rows} rows` }), el("span", { text: ` · ${output.columns.length} columns` })),
-    );
-    if (output.header.length) container.append(previewTable(output));
-    if (output.note) container.append(el("p", { className: "muted", text: output.note }));
-  }
-  if (runUrl) container.append(el("a", { href: runUrl, target: "_blank", rel: "noopener", text: "Open the run in Dagster ↗" }));
-}
-
-function previewTable(output) {
-  const types = new Map(output.columns.map((c) => [c.name, c.type]));
-  const head = el("tr", {}, ...output.header.map((h) => el("th", { text: h, title: types.get(h) || "" })));
-  const body = output.rows.map((row) => el("tr", {}, ...row.map((cell) => el("td", { text: cell }))));
-  return el("div", { className: "table-wrap" }, el("table", { className: "preview" }, el("thead", {}, head), el("tbody", {}, ...body)));
-}
-
 export function flowchartInspector(meta, summary, handlers) {
   const panel = el("div", { className: "inspector-flowchart" });
   panel.append(el("h2", { text: "Flowchart" }));

@@ -4,8 +4,9 @@ import { api, upload } from "./api.js";
 import { ColumnSource } from "./columns.js";
 import { Graph } from "./graph.js";
 import { History } from "./history.js";
-import { flowchartInspector, nodeInspector, problemList, runPreview } from "./inspector.js";
+import { flowchartInspector, nodeInspector, problemList } from "./inspector.js";
 import { MODULE_MIME, renderPalette } from "./palette.js";
+import { showNodePreview } from "./preview.js";
 import { ID_PATTERN } from "./rules.js";
 import { fillColumns } from "./schema_form.js";
 import { checkDisk, resolveConflict, watchDisk } from "./conflict.js";
@@ -186,19 +187,8 @@ async function showPreview(dfId) {
   const node = graph.node(dfId);
   const status = state.run && node ? state.run.nodes[node.data.id] : null;
   if (!box || !status) return;
-  if (!["succeeded", "failed"].includes(status.state)) {
-    runPreview(box, { state: status.state, error: null, outputs: [] }, state.run.url);
-    return;
-  }
-  const key = `${state.runId}/${node.data.id}`;
-  try {
-    if (!state.previews.has(key)) {
-      state.previews.set(key, await api("GET", `/api/runs/${state.runId}/nodes/${node.data.id}`));
-    }
-    if (state.selected === dfId) runPreview(box, state.previews.get(key), state.run.url);
-  } catch (e) {
-    box.textContent = `no preview: ${e.message}`;
-  }
+  const current = () => state.selected === dfId && box.isConnected;
+  await showNodePreview(box, { runId: state.runId, runUrl: state.run.url, node: node.data.id, status, current });
 }
 
 // ---- palette and modules ------------------------------------------------------------------
