@@ -48,7 +48,9 @@ export function api(method, path, body) {
   return send(method, path, init);
 }
 
-export function upload(file) {
-  const path = `/api/upload?name=${encodeURIComponent(file.name)}`;
+// folder: where under the data root (the file browser's); default uploads/.
+export function upload(file, folder) {
+  const into = folder === undefined ? "" : `&folder=${encodeURIComponent(folder)}`;
+  const path = `/api/upload?name=${encodeURIComponent(file.name)}${into}`;
   return send("POST", path, { body: file, headers: { "Content-Type": "application/octet-stream" } });
 }
