@@ -61,24 +61,27 @@ def version_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-_names: dict[Path, tuple[int, int, str]] = {}  # file → (mtime ns, size, flowchart name), for `current_version`
+# Per folder, each file's (mtime ns, size, flowchart name) when last seen, for `current_version`.
+_names: dict[Path, dict[Path, tuple[int, int, str]]] = {}
 
 
 def current_version(folder: Path, name: str) -> tuple[Path, str | None] | None:
     """The file `find(folder, name)` would open first and its version token, without parsing every file
     each time (a page asks every few seconds): a file's flowchart name is read again only when it changed."""
+    before, seen = _names.get(folder, {}), {}
     named = []
     for path in flowcharts.list_files(folder):
         try:
             stat = path.stat()
         except OSError:
             continue
-        cached = _names.get(path)
+        cached = before.get(path)
         if cached is None or cached[:2] != (stat.st_mtime_ns, stat.st_size):
             cached = (stat.st_mtime_ns, stat.st_size, flowcharts.name_of(flowcharts.read(path)))
-            _names[path] = cached
+        seen[path] = cached
         if cached[2] == name:
             named.append(path)
+    _names[folder] = seen
     if not named:
         return None
     first = flowcharts.read(min(named, key=lambda path: path.name != f"{name}.json"))

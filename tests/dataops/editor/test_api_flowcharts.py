@@ -306,3 +306,15 @@ def test_a_save_without_base_overwrites_as_before_and_a_bad_base_is_400(client: 
     bad = client.put("/api/flowcharts/sales_by_city?base=abc", json=opened["document"])
     assert bad.status_code == 400
     assert bad.json()["error"].startswith("query › base: String should match pattern")
+
+
+def test_the_version_alone_follows_the_declared_name_as_the_file_changes(client: TestClient, workspace: Path) -> None:
+    path = workspace / "flowcharts" / "a.yaml"
+    path.write_text("name: sales\nnodes: []\n", encoding="utf-8")
+    first = client.get("/api/flowcharts/sales/version").json()
+    assert first == {"name": "sales", "file": "a.yaml", "version": _sha(path)}
+    path.write_text("name: orders\nnodes: []\n", encoding="utf-8")  # the name is read again: the file changed
+    assert client.get("/api/flowcharts/sales/version").json()["file"] is None
+    assert client.get("/api/flowcharts/orders/version").json()["version"] == _sha(path)
+    (workspace / "flowcharts" / "orders.json").write_text('{"name": "orders"}', encoding="utf-8")
+    assert client.get("/api/flowcharts/orders/version").json()["file"] == "orders.json"  # as GET opens it
