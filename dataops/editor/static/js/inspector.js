@@ -53,7 +53,8 @@ export function nodeInspector(node, spec, problems, handlers) {
   if (spec) {
     panel.append(el("h3", { text: "Params" }));
     if (spec.kind === "source") panel.append(uploadBox(handlers));
-    panel.append(paramsForm(spec.params_schema, node.params || {}, { columns: [], onChange: (params) => handlers.update({ params }) }));
+    const files = spec.kind === "transform" ? null : { module: spec.name, kind: spec.kind };
+    panel.append(paramsForm(spec.params_schema, node.params || {}, { columns: [], onChange: (params) => handlers.update({ params }), files }));
   }
   panel.append(rawParams(node.params || {}, handlers));
   panel.append(el("section", { className: "run-preview", id: "run-preview" }));
