@@ -44,7 +44,7 @@ CHECK_EVERY = 2.0  # seconds between fingerprint checks while idle
 
 
 def warm_up() -> None:
-    """Import what every run imports (about 2 s), so that forked children start with it.
+    """Import what every run imports (about 2.5 s), so that forked children start with it.
 
     A project module that fails to import (a half-saved edit) is left out: each child imports it
     again and fails, or not, as a cold process would.
@@ -61,6 +61,11 @@ def warm_up() -> None:
         import dagster_postgres  # noqa: F401
     except ImportError:
         pass
+    # Apprise imports its ~130 notification plugins on the first URL it parses (0.4–0.5 s): the
+    # validation of a flowchart's `notify` and the notification after the run both parse one.
+    from apprise.plugins import N_MGR
+
+    N_MGR.load_modules()
     # Only these of the project: each run loads the entry points, plugin files and flowcharts itself.
     # Nothing of `dataops_defs`: importing that package builds the definitions from the flowcharts
     # folder, which a run must do itself (new flowcharts, the version pinned for a re-execution).

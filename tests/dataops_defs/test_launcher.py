@@ -208,6 +208,8 @@ def test_launched_runs_fork_from_the_warm_server_and_are_monitored_and_terminate
         assert who["ppid"] == warm_pid
         run = instance.get_run_by_id(run_id)
         assert run is not None and run.tags["dataops/launch"] == "warm"
+        # Nothing was waiting: the run queue launched it at once, without the daemon.
+        assert not instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_ENQUEUED)
         assert RunWorker.of_run(run_id, run.tags).pid == who["pid"]
         messages = _messages(instance, run_id)
         assert any(

@@ -1,4 +1,5 @@
-"""The run queue: Dagster's public QueuedRunCoordinator, limits from the settings unless the yaml sets them."""
+"""The run queue: Dagster's public QueuedRunCoordinator, limits from the settings unless the yaml sets them,
+and a run launched at once when it would not wait."""
 
 from __future__ import annotations
 
@@ -45,3 +46,47 @@ def test_a_limit_in_the_yaml_wins(tmp_path: Path) -> None:
         queue = opened.get_concurrency_config().run_queue_config
         assert queue.max_concurrent_runs == 9
         assert queue.tag_concurrency_limits[0]["limit"] == get_settings().runs_per_flowchart == 2
+
+
+def _add(opened: dg.DagsterInstance, status: dg.DagsterRunStatus, flowchart: str) -> None:
+    from dagster._core.remote_origin import RegisteredCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
+
+    # Dagster requires a queued run to name the code it comes from.
+    repository = RemoteRepositoryOrigin(RegisteredCodeLocationOrigin("here"), "__repository__")
+    run = dg.DagsterRun(
+        job_name=flowchart,
+        status=status,
+        tags={"dataops/flowchart": flowchart},
+        remote_job_origin=RemoteJobOrigin(repository, flowchart),
+    )
+    opened.add_run(run)
+
+
+def test_a_run_waits_only_for_what_the_daemon_would_make_it_wait_for(tmp_path: Path) -> None:
+    config = "  config:\n    max_concurrent_runs: 3\n"
+    with instance(tmp_path / "home", config) as opened:
+        queue = opened.run_coordinator
+        assert isinstance(queue, RunQueue)
+        new = dg.DagsterRun(job_name="sales", tags={"dataops/flowchart": "sales"})
+        _add(opened, dg.DagsterRunStatus.SUCCESS, "sales")
+        _add(opened, dg.DagsterRunStatus.FAILURE, "sales")
+        assert queue.why_queued(new) is None  # finished runs hold no place
+        _add(opened, dg.DagsterRunStatus.STARTED, "sales")
+        _add(opened, dg.DagsterRunStatus.STARTING, "sales")
+        assert queue.why_queued(new) == "2 run(s) with dataops/flowchart=sales in progress"
+        assert queue.why_queued(dg.DagsterRun(job_name="other", tags={"dataops/flowchart": "other"})) is None
+        _add(opened, dg.DagsterRunStatus.STARTED, "other")
+        assert queue.why_queued(dg.DagsterRun(job_name="third", tags={"dataops/flowchart": "third"})) == (
+            "3 run(s) in progress"
+        )
+        _add(opened, dg.DagsterRunStatus.QUEUED, "fourth")
+        assert queue.why_queued(new) == "1 run(s) queued before it"  # never ahead of a waiting run
+
+
+def test_launching_at_once_can_be_switched_off(tmp_path: Path) -> None:
+    with instance(tmp_path / "home", "  config:\n    launch_at_once: false\n") as opened:
+        assert isinstance(opened.run_coordinator, RunQueue)
+        assert not opened.run_coordinator._launch_at_once
+    with instance(tmp_path / "other") as opened:
+        assert isinstance(opened.run_coordinator, RunQueue)
+        assert opened.run_coordinator._launch_at_once
