@@ -88,7 +88,12 @@ def test_build_sales_by_city_from_an_empty_canvas_without_typing_json(chromium, 
 
     # The data file: browse into a folder, upload a file there (it becomes the path), then go up and pick sales.csv.
     select(page, "load")
-    assert page.inner_text('[data-param="header"] .switch-state') == "on (default)"
+    header = '[data-param="header"]'  # a switch showing the default until set; "use default" unsets it
+    assert page.inner_text(f"{header} .switch-state") == "on (default)"
+    page.click(f"{header} .switch input")
+    assert page.inner_text(f"{header} .switch-state") == "off"
+    page.click(f"{header} .link-button")
+    assert page.inner_text(f"{header} .switch-state") == "on (default)"
     page.click('[data-param="path"] .browse-button')
     page.wait_for_selector('.file-browser li.file[data-path="sales.csv"]')
     offered = page.eval_on_selector_all(".file-browser li.file", "items => items.map(i => i.dataset.path)")
