@@ -3,7 +3,14 @@
 // Each Drawflow node carries the spec node in its data ({id, module, label, params}) plus the
 // port names of its module, so a document can always be rebuilt from the canvas (and back).
 
+import { copied, pasted } from "./clipboard.js";
+import { Minimap } from "./minimap.js";
 import { connectionRefusal, freshId } from "./rules.js";
+
+// Opening or fitting never zooms out further than this: below it labels are too small to read,
+// and the minimap shows what does not fit.
+export const FIT_FLOOR = 0.8;
+const PASTE_OFFSET = 40;
 
 const STATE_CLASSES = ["queued", "running", "succeeded", "failed", "skipped", "not_run"].map((s) => `state-${s}`);
 const STATE_TEXT = {
@@ -16,6 +23,17 @@ const STATE_TEXT = {
 
 export function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+// Keys typed into a field belong to the field, never to the canvas.
+export function typingIn(target) {
+  return Boolean(target && target.closest && target.closest("input, textarea, select, [contenteditable]"));
+}
+
+function bounds(boxes) {
+  const x = Math.min(...boxes.map((b) => b.x));
+  const y = Math.min(...boxes.map((b) => b.y));
+  return { x, y, w: Math.max(...boxes.map((b) => b.x + b.w)) - x, h: Math.max(...boxes.map((b) => b.y + b.h)) - y };
 }
 
 function portIndex(cls) {
@@ -38,12 +56,18 @@ export class Graph {
     this.quiet = 0;
     this.lastUp = null;
     this.connectionStart = null;
+    this.selected = new Set(); // Drawflow ids of the selected nodes
+    this.dragStart = null; // where each selected node was when a drag began
+    this.clipboard = null;
+    this.pastes = 0;
     const editor = new window.Drawflow(element);
     editor.zoom_min = 0.25;
     editor.zoom_max = 2;
     editor.start();
     this.editor = editor;
+    this.minimap = new Minimap(element.parentElement, this);
     this.listen();
+    this.listenSelection();
   }
 
   listen() {
@@ -63,28 +87,226 @@ export class Graph {
       },
       true,
     );
-    // Drawflow deletes the selected node on Delete wherever the key is pressed: keep typing in
-    // the inspector's fields (or any form field) away from it.
-    window.addEventListener(
-      "keydown",
-      (e) => {
-        const field = e.target.closest && e.target.closest("input, textarea, select, [contenteditable]");
-        if (field && (e.key === "Delete" || e.key === "Backspace")) e.stopPropagation();
-      },
-      true,
-    );
+    // Drawflow deletes its one selected node on Delete wherever the key is pressed: the canvas's keys
+    // are handled here first, and typing in the inspector's fields (or any form field) is kept away from them.
+    window.addEventListener("keydown", (e) => this.key(e), true);
     ed.on("connectionStart", (c) => (this.connectionStart = c));
     ed.on("connectionCreated", (c) => this.connected(c));
     ed.on("connectionCancel", () => this.cancelled());
     ed.on("connectionRemoved", () => this.quiet || this.onChange("disconnect"));
-    ed.on("nodeRemoved", () => {
+    ed.on("nodeRemoved", (id) => {
+      this.selected.delete(String(id));
       if (this.quiet) return;
-      this.onSelect(null);
+      this.announce();
       this.onChange("remove");
     });
-    ed.on("nodeMoved", () => this.onChange("move"));
-    ed.on("nodeSelected", (id) => this.onSelect(String(id)));
-    ed.on("nodeUnselected", () => this.onSelect(null));
+    ed.on("nodeMoved", () => {
+      // Drawflow's recorded position runs one pointer step ahead of the node's: keep the one shown.
+      for (const dfId of this.dragStart ? this.dragStart.keys() : []) {
+        const node = this.node(dfId);
+        const el = this.nodeElement(dfId);
+        if (node && el) [node.pos_x, node.pos_y] = [el.offsetLeft, el.offsetTop];
+      }
+      this.onChange("move");
+    });
+    const redraw = () => this.minimap.schedule();
+    for (const event of ["translate", "zoom", "mouseUp", "nodeCreated", "nodeRemoved", "connectionCreated", "connectionRemoved"]) {
+      ed.on(event, redraw);
+    }
+    ed.on("mouseMove", () => (ed.drag || ed.editor_selected) && redraw());
+    window.addEventListener("resize", redraw);
+  }
+
+  key(e) {
+    if (typingIn(e.target)) {
+      if (e.key === "Delete" || e.key === "Backspace") e.stopPropagation();
+      return;
+    }
+    const mod = e.ctrlKey || e.metaKey;
+    const key = e.key.toLowerCase();
+    if ((e.key === "Delete" || e.key === "Backspace") && this.selected.size) {
+      e.preventDefault();
+      e.stopPropagation();
+      this.removeSelection();
+    } else if (mod && key === "c" && this.selected.size) {
+      this.copySelection(); // the browser still copies any text selected on the page
+    } else if (mod && key === "v" && this.clipboard) {
+      e.preventDefault();
+      this.paste();
+    } else if (mod && key === "a") {
+      e.preventDefault();
+      this.setSelection(Object.keys(this.data()));
+    } else if (e.key === "Escape") {
+      this.setSelection([]);
+    }
+  }
+
+  // ---- selection: click, Shift/Ctrl+click, Shift+drag on the background; a drag moves them all ----
+
+  listenSelection() {
+    // On the canvas's parent, in the capture phase: before Drawflow's own handler, which selects one node only.
+    this.element.parentElement.addEventListener("mousedown", (e) => this.pointerDown(e), true);
+    // After Drawflow's handler, which moves the "selected" class to the node it clicked.
+    this.element.addEventListener("mousedown", () => this.paint());
+    this.element.addEventListener("mousemove", () => this.dragAlong());
+  }
+
+  pointerDown(e) {
+    if (e.button !== 0 && e.button !== 2) return;
+    const target = e.target;
+    if (!target.closest || !this.element.contains(target)) return;
+    const additive = e.shiftKey || e.ctrlKey || e.metaKey;
+    if (target.closest(".drawflow-delete")) {
+      if (this.selected.size > 1) {
+        e.stopPropagation();
+        this.removeSelection();
+      }
+      return;
+    }
+    const nodeEl = target.closest(".drawflow-node");
+    if (nodeEl && !target.closest(".input, .output")) {
+      const dfId = nodeEl.id.slice(5);
+      if (additive && e.button === 0) {
+        e.stopPropagation();
+        e.preventDefault();
+        const next = new Set(this.selected);
+        if (next.has(dfId)) next.delete(dfId);
+        else next.add(dfId);
+        this.setSelection(next);
+        return;
+      }
+      const member = this.selected.has(dfId);
+      if (!member) this.setSelection([dfId]);
+      this.dragStart = new Map([...this.selected].map((id) => [id, { x: this.node(id).pos_x, y: this.node(id).pos_y }]));
+      window.addEventListener("mouseup", () => this.pointerUp(dfId, member && e.button === 0), { once: true });
+      return;
+    }
+    if (target.closest(".input")) return;
+    if (e.shiftKey && e.button === 0 && !target.closest("svg")) {
+      e.stopPropagation();
+      e.preventDefault();
+      this.band(e);
+      return;
+    }
+    if (e.button === 0) this.setSelection([]);
+  }
+
+  // A click (no drag) on one node of a selection selects that node alone.
+  pointerUp(dfId, member) {
+    const start = this.dragStart && this.dragStart.get(dfId);
+    this.dragStart = null;
+    const node = this.node(dfId);
+    if (member && start && node && node.pos_x === start.x && node.pos_y === start.y) this.setSelection([dfId]);
+  }
+
+  // Drawflow drags the node under the pointer; the other selected nodes follow it.
+  dragAlong() {
+    const ed = this.editor;
+    if (!ed.drag || !this.dragStart || this.dragStart.size < 2 || !ed.ele_selected) return;
+    const lead = ed.ele_selected.id.slice(5);
+    const start = this.dragStart.get(lead);
+    if (!start) return;
+    const dx = ed.ele_selected.offsetLeft - start.x;
+    const dy = ed.ele_selected.offsetTop - start.y;
+    for (const [dfId, from] of this.dragStart) {
+      if (dfId === lead || !this.node(dfId)) continue;
+      const node = this.node(dfId);
+      node.pos_x = from.x + dx;
+      node.pos_y = from.y + dy;
+      const el = this.nodeElement(dfId);
+      el.style.left = `${node.pos_x}px`;
+      el.style.top = `${node.pos_y}px`;
+      ed.updateConnectionNodes(`node-${dfId}`);
+    }
+  }
+
+  // Shift+drag on the background draws a rectangle; the nodes it touches join the selection.
+  band(start) {
+    const frame = this.element.getBoundingClientRect();
+    const rubber = document.createElement("div");
+    rubber.className = "rubber-band";
+    this.element.append(rubber);
+    const before = new Set(this.selected);
+    const move = (e) => {
+      const left = Math.min(start.clientX, e.clientX);
+      const top = Math.min(start.clientY, e.clientY);
+      const right = Math.max(start.clientX, e.clientX);
+      const bottom = Math.max(start.clientY, e.clientY);
+      Object.assign(rubber.style, {
+        left: `${left - frame.left}px`,
+        top: `${top - frame.top}px`,
+        width: `${right - left}px`,
+        height: `${bottom - top}px`,
+      });
+      const hits = Object.keys(this.data()).filter((dfId) => {
+        const r = this.nodeElement(dfId).getBoundingClientRect();
+        return r.left < right && r.right > left && r.top < bottom && r.bottom > top;
+      });
+      this.setSelection([...before, ...hits]);
+    };
+    const up = () => {
+      window.removeEventListener("mousemove", move);
+      rubber.remove();
+    };
+    window.addEventListener("mousemove", move);
+    window.addEventListener("mouseup", up, { once: true });
+  }
+
+  setSelection(ids) {
+    const next = new Set([...ids].map(String).filter((dfId) => this.node(dfId)));
+    const same = next.size === this.selected.size && [...next].every((dfId) => this.selected.has(dfId));
+    this.selected = next;
+    this.paint();
+    if (!same) this.announce();
+  }
+
+  select(dfId) {
+    this.setSelection(dfId ? [dfId] : []);
+  }
+
+  announce() {
+    this.onSelect(this.selected.size === 1 ? [...this.selected][0] : null, this.selected.size);
+  }
+
+  paint() {
+    for (const el of this.element.querySelectorAll(".drawflow-node")) {
+      el.classList.toggle("selected", this.selected.has(el.id.slice(5)));
+    }
+    // Drawflow's own idea of the selection (its right-click delete): the one node, or one of several.
+    const ed = this.editor;
+    const only = this.selected.size === 1 ? this.nodeElement([...this.selected][0]) : null;
+    if (only) {
+      ed.node_selected = only;
+      ed.first_click = only;
+    } else if (!ed.node_selected || !this.selected.has(ed.node_selected.id.slice(5))) {
+      ed.node_selected = null;
+    }
+    this.minimap.schedule();
+  }
+
+  removeSelection() {
+    const doomed = [...this.selected];
+    this.silently(() => doomed.forEach((dfId) => this.editor.removeNodeId(`node-${dfId}`)));
+    this.selected.clear();
+    this.editor.node_selected = null;
+    this.announce();
+    this.onChange("remove");
+  }
+
+  copySelection() {
+    const ids = new Set([...this.selected].map((dfId) => this.node(dfId).data.id));
+    this.clipboard = copied(this.toDoc({ name: "" }), ids);
+    this.pastes = 0;
+  }
+
+  // Each paste lands a step further from the copied nodes, under fresh ids, and becomes the selection.
+  paste() {
+    this.pastes += 1;
+    const doc = pasted(this.clipboard, this.nodeIds(), PASTE_OFFSET * this.pastes);
+    let placed;
+    this.silently(() => (placed = this.add(doc).byId));
+    this.setSelection(placed.values());
+    this.onChange("paste");
   }
 
   silently(action) {
@@ -190,24 +412,34 @@ export class Graph {
   }
 
   load(doc) {
-    const dropped = [];
+    let dropped;
     this.silently(() => {
       this.editor.clear();
-      const byId = new Map();
-      for (const node of doc.nodes || []) {
-        if (!node || typeof node !== "object") continue;
-        byId.set(node.id, this.place(node, this.portsFor(node, doc.edges)));
-      }
-      for (const edge of doc.edges || []) {
-        const ends = this.resolve(edge, byId);
-        if (!ends) {
-          dropped.push(`${edge && edge.from} → ${edge && edge.to}`);
-          continue;
-        }
-        this.editor.addConnection(ends.source, ends.target, `output_${ends.out + 1}`, `input_${ends.in + 1}`);
-      }
+      this.selected.clear();
+      this.editor.node_selected = null;
+      dropped = this.add(doc).dropped;
     });
+    this.minimap.schedule();
     return dropped;
+  }
+
+  // Place a document's nodes and edges beside what is on the canvas; edges that fit no port are dropped.
+  add(doc) {
+    const dropped = [];
+    const byId = new Map();
+    for (const node of doc.nodes || []) {
+      if (!node || typeof node !== "object") continue;
+      byId.set(node.id, this.place(node, this.portsFor(node, doc.edges)));
+    }
+    for (const edge of doc.edges || []) {
+      const ends = this.resolve(edge, byId);
+      if (!ends) {
+        dropped.push(`${edge && edge.from} → ${edge && edge.to}`);
+        continue;
+      }
+      this.editor.addConnection(ends.source, ends.target, `output_${ends.out + 1}`, `input_${ends.in + 1}`);
+    }
+    return { byId, dropped };
   }
 
   resolve(edge, byId) {
@@ -280,17 +512,6 @@ export class Graph {
     this.select(dfId);
     this.onChange("add");
     return dfId;
-  }
-
-  select(dfId) {
-    this.element.querySelectorAll(".drawflow-node.selected").forEach((el) => el.classList.remove("selected"));
-    const el = dfId ? this.nodeElement(dfId) : null;
-    if (el) {
-      el.classList.add("selected");
-      this.editor.node_selected = el;
-      this.editor.first_click = el;
-    }
-    this.onSelect(dfId);
   }
 
   update(dfId, patch) {
@@ -410,27 +631,86 @@ export class Graph {
     }
   }
 
-  // Zoom out (never in) and pan so that every node is visible.
-  fit(pad = 40) {
-    const nodes = Object.values(this.data());
-    if (!nodes.length) return;
-    const boxes = nodes.map((n) => {
-      const el = this.nodeElement(n.id);
-      return [n.pos_x, n.pos_y, n.pos_x + el.offsetWidth, n.pos_y + el.offsetHeight];
+  // Every node's box in canvas coordinates, for fitting and the minimap.
+  boxes() {
+    return Object.entries(this.data()).map(([dfId, n]) => {
+      const el = this.nodeElement(dfId);
+      const spec = this.modules().get(n.data.module);
+      return {
+        dfId,
+        id: n.data.id,
+        x: n.pos_x,
+        y: n.pos_y,
+        w: el.offsetWidth,
+        h: el.offsetHeight,
+        kind: spec ? spec.kind : "unknown",
+        selected: this.selected.has(dfId),
+        source: Object.values(n.inputs).every((input) => !input.connections.length),
+      };
     });
-    const [minX, minY] = [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1]))];
-    const [maxX, maxY] = [Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))];
-    const width = this.element.clientWidth - 2 * pad;
-    const height = this.element.clientHeight - 2 * pad;
+  }
+
+  // [source Drawflow id, target Drawflow id] for every edge.
+  links() {
+    const found = [];
+    for (const [dfId, n] of Object.entries(this.data())) {
+      for (const output of Object.values(n.outputs)) found.push(...output.connections.map((c) => [dfId, String(c.node)]));
+    }
+    return found;
+  }
+
+  // The visible part of the canvas, in canvas coordinates.
+  viewport() {
+    const rect = this.element.getBoundingClientRect();
+    const corner = this.canvasPoint(rect.x, rect.y);
+    return { x: corner.x, y: corner.y, w: rect.width / this.editor.zoom, h: rect.height / this.editor.zoom };
+  }
+
+  // Whether the flowchart, at the current zoom, is larger than the canvas.
+  overflows(boxes = this.boxes()) {
+    const all = bounds(boxes);
+    const zoom = this.editor.zoom;
+    return all.w * zoom > this.element.clientWidth || all.h * zoom > this.element.clientHeight;
+  }
+
+  // Zoom so that canvas point `at` shows at `screen` (pixels from the canvas's top left corner).
+  setView(zoom, at, screen) {
     const ed = this.editor;
-    const zoom = Math.max(ed.zoom_min, Math.min(1, width / (maxX - minX || 1), height / (maxY - minY || 1)));
-    // The canvas scales about its centre; place the box's corner at (pad, pad).
     ed.zoom = zoom;
     ed.zoom_last_value = zoom;
-    ed.canvas_x = pad - minX * zoom - (ed.precanvas.clientWidth / 2) * (1 - zoom);
-    ed.canvas_y = pad - minY * zoom - (ed.precanvas.clientHeight / 2) * (1 - zoom);
+    // Drawflow scales the canvas about its centre.
+    ed.canvas_x = screen.x - at.x * zoom - (ed.precanvas.clientWidth / 2) * (1 - zoom);
+    ed.canvas_y = screen.y - at.y * zoom - (ed.precanvas.clientHeight / 2) * (1 - zoom);
     ed.precanvas.style.transform = `translate(${ed.canvas_x}px, ${ed.canvas_y}px) scale(${zoom})`;
     ed.dispatch("zoom", zoom);
+  }
+
+  centerOn(point) {
+    this.setView(this.editor.zoom, point, { x: this.element.clientWidth / 2, y: this.element.clientHeight / 2 });
+  }
+
+  // Zoom out (never in, never below FIT_FLOOR) and centre the flowchart. When it does not fit at the
+  // floor, show its sources (where reading starts) at the left; the minimap shows the rest.
+  fit(pad = 40) {
+    const boxes = this.boxes();
+    const width = this.element.clientWidth;
+    const height = this.element.clientHeight;
+    if (!boxes.length) {
+      this.setView(1, { x: 0, y: 0 }, { x: 0, y: 0 });
+      return;
+    }
+    const all = bounds(boxes);
+    const zoom = Math.max(FIT_FLOOR, Math.min(1, (width - 2 * pad) / (all.w || 1), (height - 2 * pad) / (all.h || 1)));
+    if (all.w * zoom <= width - 2 * pad + 1 && all.h * zoom <= height - 2 * pad + 1) {
+      this.setView(zoom, { x: all.x + all.w / 2, y: all.y + all.h / 2 }, { x: width / 2, y: height / 2 });
+      return;
+    }
+    const sources = bounds(boxes.filter((b) => b.source).length ? boxes.filter((b) => b.source) : boxes);
+    if (sources.h * zoom <= height - 2 * pad) {
+      this.setView(zoom, { x: sources.x, y: sources.y + sources.h / 2 }, { x: pad, y: height / 2 });
+    } else {
+      this.setView(zoom, { x: sources.x, y: sources.y }, { x: pad, y: pad });
+    }
   }
 
   canvasPoint(clientX, clientY) {
