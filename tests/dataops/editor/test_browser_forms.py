@@ -18,6 +18,7 @@ from dataops.settings import get_settings
 from dataops.spec.schema import check_schemas
 from module_library.discovery import discover
 from tests.dataops.editor.test_browser import ARTIFACTS, DOC_IMAGES, connect, drag_module, select, settled
+from tests.support.dagster_server import PROJECT
 
 CONDITION = "价格 IS NOT NULL AND 数量 > 0"
 EXPECTED = {
@@ -138,6 +139,8 @@ def test_build_sales_by_city_from_an_empty_canvas_without_typing_json(chromium, 
     assert page.locator('[data-param="aggregations"] .object-row').count() == 3
     assert page.input_value("#param-aggregations-2-column") == "价格"
 
+    assert json.loads(page.input_value("#raw-params")) == EXPECTED["nodes"][2]["params"]  # the JSON box follows
+
     select(page, "save")
     page.fill("#param-path", "out/sales_by_city.csv")
     page.press("#param-path", "Tab")
@@ -163,3 +166,22 @@ def test_build_sales_by_city_from_an_empty_canvas_without_typing_json(chromium, 
     flowchart = flowcharts.parse(flowcharts.read(file))
     assert list(flowchart.nodes) == ["load", "valid", "by_city", "save"]
     assert check_schemas(flowchart, root=get_settings().data_root_resolved).problems == []
+
+
+def test_the_json_box_and_the_rows_show_the_same_params(chromium, editor_only: str, workspace: Path) -> None:
+    page = chromium
+    shutil.copy(PROJECT / "flowcharts" / "sales_by_city.yaml", workspace / "flowcharts")
+    page.goto(f"{editor_only}/?flowchart=sales_by_city")
+    page.wait_for_selector("body[data-ready=true]")
+    select(page, "by_city")
+    rows = '[data-param="aggregations"] .object-row'
+    assert page.locator(rows).count() == 3
+    assert [page.input_value(f"#param-aggregations-{i}-column") for i in range(3)] == ["金额", "订单号", "价格"]
+    assert page.input_value("#param-aggregations-1-function") == "count"
+    page.click(".raw-params summary")
+    params = json.loads(page.input_value("#raw-params"))
+    params["aggregations"] = params["aggregations"][:1]
+    page.fill("#raw-params", json.dumps(params, ensure_ascii=False))
+    page.locator("#raw-params").blur()
+    page.wait_for_function(f"document.querySelectorAll('{rows}').length === 1")
+    assert page.input_value("#param-aggregations-0-as") == "销售额"

@@ -50,13 +50,32 @@ export function nodeInspector(node, spec, problems, handlers) {
   );
   panel.append(textField("node-label", "Label", node.label, { placeholder: "display name (any text)", onCommit: (v) => handlers.update({ label: v }) }));
 
+  // The form and the JSON box show the same params: an edit in one is shown in the other.
+  let form = null;
+  const files = spec && spec.kind !== "transform" ? { module: spec.name, kind: spec.kind } : null;
+  const build = (params, columns) =>
+    paramsForm(spec.params_schema, params, {
+      columns,
+      files,
+      onChange: (next) => {
+        handlers.update({ params: next });
+        raw.show(next);
+      },
+    });
+  const raw = rawParams(node.params || {}, (params) => {
+    handlers.update({ params });
+    if (!form) return;
+    const fresh = build(params, form.columns); // keeps the columns offered so far
+    form.replaceWith(fresh);
+    form = fresh;
+  });
   if (spec) {
     panel.append(el("h3", { text: "Params" }));
     if (spec.kind === "source") panel.append(uploadBox(handlers));
-    const files = spec.kind === "transform" ? null : { module: spec.name, kind: spec.kind };
-    panel.append(paramsForm(spec.params_schema, node.params || {}, { columns: [], onChange: (params) => handlers.update({ params }), files }));
+    form = build(node.params || {}, []);
+    panel.append(form);
   }
-  panel.append(rawParams(node.params || {}, handlers));
+  panel.append(raw);
   panel.append(el("section", { className: "run-preview", id: "run-preview" }));
   const remove = el("button", { type: "button", className: "danger", text: "Delete node" });
   remove.addEventListener("click", handlers.remove);
@@ -78,7 +97,8 @@ function uploadBox(handlers) {
   );
 }
 
-function rawParams(params, handlers) {
+// All params as one JSON object; details.show(params) puts the form's latest edit in it.
+function rawParams(params, commit) {
   const details = el("details", { className: "raw-params" }, el("summary", { text: "Params as JSON" }));
   const area = el("textarea", { rows: 6, spellcheck: "false", id: "raw-params" });
   area.value = JSON.stringify(params, null, 2);
@@ -88,11 +108,15 @@ function rawParams(params, handlers) {
       const parsed = JSON.parse(area.value || "{}");
       if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("params are a JSON object");
       error.textContent = "";
-      handlers.update({ params: parsed });
+      commit(parsed);
     } catch (e) {
       error.textContent = e.message;
     }
   });
+  details.show = (next) => {
+    area.value = JSON.stringify(next, null, 2);
+    error.textContent = "";
+  };
   details.append(area, error);
   return details;
 }
