@@ -43,7 +43,7 @@ def test_keep_mine_then_take_theirs(chromium, editor_only: str, workspace: Path)
         "sales_by_city.yaml was changed on disk since you opened it. Saving will ask which version to keep."
     )
 
-    page.click("#save-btn")
+    banner.locator(".disk-review").click()  # as Save does
     dialog = page.locator("#conflict-dialog")
     dialog.wait_for()
     assert (
@@ -71,6 +71,15 @@ def test_keep_mine_then_take_theirs(chromium, editor_only: str, workspace: Path)
     # Again, and this time the disk's version wins; the common version is in the history now.
     set_param(page, "condition", "价格 > 7")
     edited = _edit_on_disk(path, 'expression: "价格 * 数量"}', 'expression: "价格 * 数量 * 3"}')
+    page.click("#save-btn")
+    dialog.wait_for()
+    dialog.locator(".conflict-cancel").click()  # decide later: nothing is saved
+    page.locator("#message", has_text="Not saved").wait_for()
+    assert page.inner_text("#message") == (
+        "Not saved: 'sales_by_city' (sales_by_city.yaml) was changed on disk since it was opened. "
+        "Save again to choose which version to keep"
+    )
+    assert path.read_text(encoding="utf-8") == edited
     page.click("#save-btn")
     dialog.wait_for()
     assert _changes(page, "Changed on disk") == ['~ node revenue: param expression "价格 * 数量" → "价格 * 数量 * 3"']

@@ -8,8 +8,8 @@ import { el } from "./dom.js";
 const CHECK_EVERY_MS = 3000;
 const KINDS = { "+": "added", "-": "removed", "~": "changed" };
 
-function changeList(title, lines) {
-  const items = lines.length ? lines : ["(no change to nodes, params or edges: only text such as comments)"];
+function changeList(title, lines, none) {
+  const items = lines.length ? lines : [none];
   return el(
     "section",
     { className: "conflict-changes" },
@@ -23,9 +23,13 @@ function changeList(title, lines) {
 export function resolveConflict(conflict) {
   const where = conflict.file || `'${conflict.name}'`;
   const head = conflict.error.split("; ")[0]; // what happened, in the server's words
+  const textOnly = "(no change to nodes, params or edges: only text such as comments)";
   const sections = conflict.base_known
-    ? [changeList("Changed on disk", conflict.disk_changes), changeList("Your changes", conflict.your_changes)]
-    : [changeList("How the file on disk differs from yours", conflict.disk_changes)];
+    ? [
+        changeList("Changed on disk", conflict.disk_changes, textOnly),
+        changeList("Your changes", conflict.your_changes, "(none)"),
+      ]
+    : [changeList("How the file on disk differs from yours", conflict.disk_changes, textOnly)];
   const theirs = conflict.document !== null;
   const mine = el("button", { type: "button", className: "primary conflict-mine", text: "Keep mine" });
   mine.title = `Save your version over ${where}; the version on disk stays in History`;
