@@ -314,7 +314,7 @@ class ColumnStats(ApiModel):
     kind: Literal["numeric", "temporal", "text", "boolean", "other"]
     nulls: int
     distinct: int | None = Field(description="Distinct non-null values; null for nested, binary and time types.")
-    distinct_approximate: bool = Field(description="HyperLogLog estimate (tables over a million rows).")
+    distinct_approximate: bool = Field(description="HyperLogLog estimate (tables over 200,000 rows).")
     min: Any = None
     max: Any = Field(None, description="NaN is left out of a float column's min and max.")
     bins: list[HistogramBin] = Field(default_factory=list, description="Numbers and dates: equal-width bins.")

@@ -23,7 +23,9 @@ from upath import UPath
 from dataops.editor.models import Column, ColumnStats, HistogramBin, TopValue
 
 MAX_SAFE_INTEGER = 2**53 - 1  # beyond it a JavaScript number loses digits: sent as a string
-EXACT_DISTINCT_ROWS = 1_000_000  # above it distinct counts are DuckDB's approx_count_distinct (HyperLogLog)
+EXACT_DISTINCT_ROWS = (
+    200_000  # above it distinct counts are approx_count_distinct (HyperLogLog): 0.6 s, not 2-3 s, at 1M x 10
+)
 BINS = 16
 TOP = 10
 

@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from upath import UPath
 
 from adapters.io_manager import KEEP_OUTPUTS_TAG, write_table
+from dataops.editor import node_data
 from dataops.editor.dagster_client import DagsterClient, JobHandle
 from dataops.editor.http import ApiError
 from dataops.editor.node_data import json_value, read_page
@@ -379,3 +380,13 @@ def test_a_page_reads_across_record_batches(tmp_path: Path) -> None:
         columns, total, rows = read_page(path, offset, limit)
         assert total == ROWS and [c.name for c in columns] == ["n", "城市"]
         assert rows == [list(r.values()) for r in table.slice(offset, limit).to_pylist()]
+
+
+def test_distinct_is_an_estimate_past_the_exact_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(node_data, "EXACT_DISTINCT_ROWS", 1000)
+    path = UPath(tmp_path / "many.arrow")
+    write_table(_typed_table().select(["n", "城市"]), path)
+    rows, columns = node_data.column_stats(path)
+    n, city = columns
+    assert rows == ROWS and n.distinct_approximate and city.distinct_approximate
+    assert abs(n.distinct - ROWS) <= ROWS * 0.05 and city.distinct == 4
