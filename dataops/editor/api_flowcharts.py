@@ -104,7 +104,7 @@ def save_flowchart(ctx: EditorContext, name: str, document: Any, query: SaveQuer
             path, text = _write_yaml(found[0], document)
             replaced: list[str] = []
         else:
-            path, text, replaced = _write_json(folder, name, document, found, query.replace)
+            path, text, replaced = _write_json(folder, name, document, query.replace)
     return SaveResult(
         name=name,
         file=path.name,
@@ -129,11 +129,11 @@ def _conflict(name: str, found: list[store.StoredFlowchart], base: str, mine: di
         return None
     else:
         why = f"'{name}' ({disk.path.name}) was changed on disk since it was opened"
-    theirs = with_positions(disk.document) if disk is not None and disk.document is not None else None
-    opened = _opened(disk.path, base) if disk is not None else None
     if disk is None:
-        disk_changes = ["- the flowchart's file (deleted on disk)"]
+        theirs, opened, disk_changes = None, None, ["- the flowchart's file (deleted on disk)"]
     else:
+        theirs = with_positions(disk.document) if disk.document is not None else None
+        opened = _opened(disk.path, base) if base != "new" else None
         disk_changes = history.changes(opened if opened is not None else mine, theirs)
     return SaveConflict(
         error=f"{why}; nothing was saved: keep yours (save again with force=true; the file's text on disk stays "
@@ -161,9 +161,7 @@ def _opened(path: Path, base: str) -> dict[str, Any] | None:
     return None
 
 
-def _write_json(
-    folder: Path, name: str, document: dict[str, Any], found: list[store.StoredFlowchart], replace: bool
-) -> tuple[Path, str, list[str]]:
+def _write_json(folder: Path, name: str, document: dict[str, Any], replace: bool) -> tuple[Path, str, list[str]]:
     """As `<name>.json`, replacing the flowchart's other files only when asked."""
     target = f"{name}.json"
     text = store.to_json(document)
