@@ -174,6 +174,14 @@ def test_copy_paste_of_two_nodes_keeps_their_edge_and_params_and_undoes(chromium
     assert summary(page) == "3 nodes, 2 edges · 2 selected · saved as small.yaml"
 
     page.keyboard.press("Control+c")
+    page.click("#flowchart-name")
+    page.keyboard.press("Control+v")  # typing in a field: the field's paste, not the canvas's
+    page.keyboard.press("Control+a")
+    assert node_ids(page) == ["big", "load", "save"]
+    assert page.locator(".drawflow-node.selected").count() == 2
+    page.locator('[data-node-id="save"] .node-title').click(modifiers=["Control"])  # adds 'save'
+    page.locator('[data-node-id="save"] .node-title').click(modifiers=["Control"])  # and takes it off
+    assert page.locator(".drawflow-node.selected").count() == 2
     page.keyboard.press("Control+v")
     assert node_ids(page) == ["big", "big_1", "load", "load_1", "save"]
     assert summary(page).startswith("5 nodes, 3 edges · 2 selected")

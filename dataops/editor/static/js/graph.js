@@ -6,6 +6,7 @@
 import { copied, pasted } from "./clipboard.js";
 import { Minimap } from "./minimap.js";
 import { connectionRefusal, freshId } from "./rules.js";
+import { Selection } from "./selection.js";
 
 // Opening or fitting never zooms out further than this: below it labels are too small to read,
 // and the minimap shows what does not fit.
@@ -56,8 +57,6 @@ export class Graph {
     this.quiet = 0;
     this.lastUp = null;
     this.connectionStart = null;
-    this.selected = new Set(); // Drawflow ids of the selected nodes
-    this.dragStart = null; // where each selected node was when a drag began
     this.clipboard = null;
     this.pastes = 0;
     const editor = new window.Drawflow(element);
@@ -66,8 +65,13 @@ export class Graph {
     editor.start();
     this.editor = editor;
     this.minimap = new Minimap(element.parentElement, this);
+    this.selection = new Selection(this);
     this.listen();
-    this.listenSelection();
+  }
+
+  // Drawflow ids of the selected nodes.
+  get selected() {
+    return this.selection.ids;
   }
 
   listen() {
@@ -97,18 +101,10 @@ export class Graph {
     ed.on("nodeRemoved", (id) => {
       this.selected.delete(String(id));
       if (this.quiet) return;
-      this.announce();
+      this.selection.announce();
       this.onChange("remove");
     });
-    ed.on("nodeMoved", () => {
-      // Drawflow's recorded position runs one pointer step ahead of the node's: keep the one shown.
-      for (const dfId of this.dragStart ? this.dragStart.keys() : []) {
-        const node = this.node(dfId);
-        const el = this.nodeElement(dfId);
-        if (node && el) [node.pos_x, node.pos_y] = [el.offsetLeft, el.offsetTop];
-      }
-      this.onChange("move");
-    });
+    ed.on("nodeMoved", () => this.onChange("move"));
     const redraw = () => this.minimap.schedule();
     for (const event of ["translate", "zoom", "mouseUp", "nodeCreated", "nodeRemoved", "connectionCreated", "connectionRemoved"]) {
       ed.on(event, redraw);
@@ -135,161 +131,20 @@ export class Graph {
       this.paste();
     } else if (mod && key === "a") {
       e.preventDefault();
-      this.setSelection(Object.keys(this.data()));
+      this.selection.set(Object.keys(this.data()));
     } else if (e.key === "Escape") {
-      this.setSelection([]);
+      this.selection.set([]);
     }
-  }
-
-  // ---- selection: click, Shift/Ctrl+click, Shift+drag on the background; a drag moves them all ----
-
-  listenSelection() {
-    // On the canvas's parent, in the capture phase: before Drawflow's own handler, which selects one node only.
-    this.element.parentElement.addEventListener("mousedown", (e) => this.pointerDown(e), true);
-    // After Drawflow's handler, which moves the "selected" class to the node it clicked.
-    this.element.addEventListener("mousedown", () => this.paint());
-    this.element.addEventListener("mousemove", () => this.dragAlong());
-  }
-
-  pointerDown(e) {
-    if (e.button !== 0 && e.button !== 2) return;
-    const target = e.target;
-    if (!target.closest || !this.element.contains(target)) return;
-    const additive = e.shiftKey || e.ctrlKey || e.metaKey;
-    if (target.closest(".drawflow-delete")) {
-      if (this.selected.size > 1) {
-        e.stopPropagation();
-        this.removeSelection();
-      }
-      return;
-    }
-    const nodeEl = target.closest(".drawflow-node");
-    if (nodeEl && !target.closest(".input, .output")) {
-      const dfId = nodeEl.id.slice(5);
-      if (additive && e.button === 0) {
-        e.stopPropagation();
-        e.preventDefault();
-        const next = new Set(this.selected);
-        if (next.has(dfId)) next.delete(dfId);
-        else next.add(dfId);
-        this.setSelection(next);
-        return;
-      }
-      const member = this.selected.has(dfId);
-      if (!member) this.setSelection([dfId]);
-      this.dragStart = new Map([...this.selected].map((id) => [id, { x: this.node(id).pos_x, y: this.node(id).pos_y }]));
-      window.addEventListener("mouseup", () => this.pointerUp(dfId, member && e.button === 0), { once: true });
-      return;
-    }
-    if (target.closest(".input")) return;
-    if (e.shiftKey && e.button === 0 && !target.closest("svg")) {
-      e.stopPropagation();
-      e.preventDefault();
-      this.band(e);
-      return;
-    }
-    if (e.button === 0) this.setSelection([]);
-  }
-
-  // A click (no drag) on one node of a selection selects that node alone.
-  pointerUp(dfId, member) {
-    const start = this.dragStart && this.dragStart.get(dfId);
-    this.dragStart = null;
-    const node = this.node(dfId);
-    if (member && start && node && node.pos_x === start.x && node.pos_y === start.y) this.setSelection([dfId]);
-  }
-
-  // Drawflow drags the node under the pointer; the other selected nodes follow it.
-  dragAlong() {
-    const ed = this.editor;
-    if (!ed.drag || !this.dragStart || this.dragStart.size < 2 || !ed.ele_selected) return;
-    const lead = ed.ele_selected.id.slice(5);
-    const start = this.dragStart.get(lead);
-    if (!start) return;
-    const dx = ed.ele_selected.offsetLeft - start.x;
-    const dy = ed.ele_selected.offsetTop - start.y;
-    for (const [dfId, from] of this.dragStart) {
-      if (dfId === lead || !this.node(dfId)) continue;
-      const node = this.node(dfId);
-      node.pos_x = from.x + dx;
-      node.pos_y = from.y + dy;
-      const el = this.nodeElement(dfId);
-      el.style.left = `${node.pos_x}px`;
-      el.style.top = `${node.pos_y}px`;
-      ed.updateConnectionNodes(`node-${dfId}`);
-    }
-  }
-
-  // Shift+drag on the background draws a rectangle; the nodes it touches join the selection.
-  band(start) {
-    const frame = this.element.getBoundingClientRect();
-    const rubber = document.createElement("div");
-    rubber.className = "rubber-band";
-    this.element.append(rubber);
-    const before = new Set(this.selected);
-    const move = (e) => {
-      const left = Math.min(start.clientX, e.clientX);
-      const top = Math.min(start.clientY, e.clientY);
-      const right = Math.max(start.clientX, e.clientX);
-      const bottom = Math.max(start.clientY, e.clientY);
-      Object.assign(rubber.style, {
-        left: `${left - frame.left}px`,
-        top: `${top - frame.top}px`,
-        width: `${right - left}px`,
-        height: `${bottom - top}px`,
-      });
-      const hits = Object.keys(this.data()).filter((dfId) => {
-        const r = this.nodeElement(dfId).getBoundingClientRect();
-        return r.left < right && r.right > left && r.top < bottom && r.bottom > top;
-      });
-      this.setSelection([...before, ...hits]);
-    };
-    const up = () => {
-      window.removeEventListener("mousemove", move);
-      rubber.remove();
-    };
-    window.addEventListener("mousemove", move);
-    window.addEventListener("mouseup", up, { once: true });
-  }
-
-  setSelection(ids) {
-    const next = new Set([...ids].map(String).filter((dfId) => this.node(dfId)));
-    const same = next.size === this.selected.size && [...next].every((dfId) => this.selected.has(dfId));
-    this.selected = next;
-    this.paint();
-    if (!same) this.announce();
   }
 
   select(dfId) {
-    this.setSelection(dfId ? [dfId] : []);
-  }
-
-  announce() {
-    this.onSelect(this.selected.size === 1 ? [...this.selected][0] : null, this.selected.size);
-  }
-
-  paint() {
-    for (const el of this.element.querySelectorAll(".drawflow-node")) {
-      el.classList.toggle("selected", this.selected.has(el.id.slice(5)));
-    }
-    // Drawflow's own idea of the selection (its right-click delete): the one node, or one of several.
-    const ed = this.editor;
-    const only = this.selected.size === 1 ? this.nodeElement([...this.selected][0]) : null;
-    if (only) {
-      ed.node_selected = only;
-      ed.first_click = only;
-    } else if (!ed.node_selected || !this.selected.has(ed.node_selected.id.slice(5))) {
-      ed.node_selected = null;
-    }
-    this.minimap.schedule();
+    this.selection.set(dfId ? [dfId] : []);
   }
 
   removeSelection() {
     const doomed = [...this.selected];
+    this.selection.set([]);
     this.silently(() => doomed.forEach((dfId) => this.editor.removeNodeId(`node-${dfId}`)));
-    this.selected.clear();
-    this.editor.node_selected = null;
-    this.announce();
     this.onChange("remove");
   }
 
@@ -305,7 +160,7 @@ export class Graph {
     const doc = pasted(this.clipboard, this.nodeIds(), PASTE_OFFSET * this.pastes);
     let placed;
     this.silently(() => (placed = this.add(doc).byId));
-    this.setSelection(placed.values());
+    this.selection.set(placed.values());
     this.onChange("paste");
   }
 
