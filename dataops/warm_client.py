@@ -98,12 +98,12 @@ def fingerprint() -> str:
 # --- `dataops run` ---------------------------------------------------------------------------
 
 
-def run_cli(file: str, overrides: list[str], start_if_missing: bool = True) -> int | None:
+def run_cli(file: str, overrides: list[str]) -> int | None:
     """`dataops run FILE --set ...` in the warm server; None when the caller must run it cold.
 
-    Without a server, one is started in the background (unless `start_if_missing` is False) and
-    this run waits for it: the imports cost the same there as here, and the next runs find it
-    warm. It exits after DATAOPS_WARM_IDLE idle seconds.
+    Without a server the caller runs cold at once, then calls `start_for_next_runs`: waiting for
+    a server to import everything costs more than this run importing what it needs, and starting
+    one beside the run would halve its share of two cores.
     """
     if not enabled():
         return None
@@ -111,14 +111,7 @@ def run_cli(file: str, overrides: list[str], start_if_missing: bool = True) -> i
     try:
         connection = _connect(path)
     except OSError:
-        idle = _idle_seconds()
-        if not start_if_missing or idle is None:
-            return None
-        try:
-            start(path, idle=idle)
-            connection = _connect(path)
-        except (OSError, Unavailable):
-            return None
+        return None
     with connection:
         request = _request("run", {"file": file, "overrides": overrides})
         request["sys_path"] = list(sys.path)
@@ -150,6 +143,17 @@ def _idle_seconds() -> float | None:
         return max(0.0, float(raw)) if raw else DEFAULT_IDLE
     except ValueError:
         return DEFAULT_IDLE
+
+
+def start_for_next_runs() -> None:
+    """After a cold `dataops run`: start a server in the background for the runs that follow,
+    without waiting for it; it exits after DATAOPS_WARM_IDLE idle seconds (default 900)."""
+    idle = _idle_seconds()
+    if not enabled() or idle is None:
+        return
+    path = socket_path()
+    if status(path) is None and not _starting(path):
+        _spawn(path, idle)
 
 
 def _explain(hello: dict | None, path: Path) -> None:
@@ -303,17 +307,8 @@ def start(path: Path, timeout: float = 60.0, idle: float = 0.0) -> int:
     running = status(path)
     if running is not None:
         return running
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    process = _spawn(path, idle)
     log = path.with_suffix(".log")
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            server_command(path, idle),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # outlives the terminal that started it
-            cwd=PROJECT,
-        )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -328,6 +323,33 @@ def start(path: Path, timeout: float = 60.0, idle: float = 0.0) -> int:
         time.sleep(0.02)
     process.terminate()
     raise Unavailable(f"the warm run server did not answer within {timeout:.0f} s (log: {log})")
+
+
+def _spawn(path: Path, idle: float) -> subprocess.Popen[bytes]:
+    """A server process in its own session (it outlives the terminal); its pid goes to a marker
+    file, so that the runs right after this one do not start a second server while it warms up."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with path.with_suffix(".log").open("ab") as out:
+        process = subprocess.Popen(
+            server_command(path, idle),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=PROJECT,
+        )
+    path.with_suffix(".starting").write_text(str(process.pid), encoding="ascii")
+    return process
+
+
+def _starting(path: Path) -> bool:
+    """A server spawned for this socket is still alive (warming up, or listening)."""
+    try:
+        pid = int(path.with_suffix(".starting").read_text(encoding="ascii"))
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def stop(path: Path, timeout: float = 10.0) -> int | None:

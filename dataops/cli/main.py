@@ -42,15 +42,17 @@ def validate(files: tuple[Path, ...], strict: bool) -> None:
 def run(file: Path, overrides: tuple[str, ...]) -> None:
     """Validate, compile and execute FILE against the Dagster instance of $DAGSTER_HOME.
 
-    In the warm run server (started on first use; `dataops warm`), else in this process.
+    In the warm run server when one runs (`dataops warm`), else in this process, which then
+    starts one in the background for the next runs.
     """
-    from dataops.warm_client import run_cli
+    from dataops import warm_client
 
-    code = run_cli(str(file), list(overrides))
+    code = warm_client.run_cli(str(file), list(overrides))
     if code is None:
         from dataops.cli.run import run_file
 
         code = run_file(file, list(overrides))
+        warm_client.start_for_next_runs()
     sys.exit(code)
 
 

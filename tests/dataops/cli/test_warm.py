@@ -480,15 +480,36 @@ def test_run_warm_is_off_with_dataops_warm(server: Server, value: str, monkeypat
 
     monkeypatch.setattr(warm, "_connect", refuse)
     monkeypatch.setenv("DATAOPS_WARM", value)
-    assert warm.run_cli("x.yaml", [], start_if_missing=False) is None
+    assert warm.run_cli("x.yaml", []) is None
 
 
 def test_run_warm_without_a_server_is_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DATAOPS_WARM", raising=False)
     monkeypatch.setenv("DATAOPS_WARM_SOCKET", str(tmp_path / "none.sock"))
-    assert warm.run_cli("x.yaml", [], start_if_missing=False) is None
+    assert warm.run_cli("x.yaml", []) is None
     (tmp_path / "none.sock").write_text("")  # not a socket
-    assert warm.run_cli("x.yaml", [], start_if_missing=False) is None
+    assert warm.run_cli("x.yaml", []) is None
+
+
+def test_without_a_server_the_run_goes_cold_at_once_and_leaves_a_server_for_the_next(
+    probe: Path, private_socket: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATAOPS_WARM_IDLE", "120")
+    first = dataops("run", "flowcharts/probe.yaml", cwd=probe)
+    assert first.returncode == 0, first.stderr
+    cold = _imports(probe)
+    assert cold and all(record["ppid"] == os.getpid() for record in cold)  # this test's child: cold
+    # The run did not wait for a server; the one it started comes up in the background.
+    _wait(lambda: warm.status(private_socket) is not None, 60, "the server the cold run started")
+    server = Server(private_socket, warm.status(private_socket) or 0)
+    assert "--idle" in Path(f"/proc/{server.pid}/cmdline").read_text().replace("\0", " ")
+    second = _warm_run(server, "run", "flowcharts/probe.yaml", cwd=probe)
+    assert second.returncode == 0, second.stderr
+    assert _imports(probe)[-1]["ppid"] == server.pid  # served by it
+    # A cold run while a server it started is still warming up starts no second one.
+    assert warm._starting(private_socket)
+    warm.start_for_next_runs()
+    assert warm.status(private_socket) == server.pid
 
 
 def _project_copy(root: Path) -> Path:
@@ -565,7 +586,7 @@ def test_a_stale_server_makes_the_client_run_cold(
 ) -> None:
     _ready(server)
     monkeypatch.setattr(warm, "fingerprint", lambda: "code the server does not have")
-    assert warm.run_cli("x.yaml", [], start_if_missing=False) is None
+    assert warm.run_cli("x.yaml", []) is None
     assert capsys.readouterr().err == STALE_NOTE + "\n"
     _ready(server)
 
@@ -576,7 +597,7 @@ def test_another_checkout_on_a_shared_socket_runs_cold_without_restarting_the_se
     _ready(server)
     restarts = server.log.read_text().count("code changed, restarting")
     monkeypatch.setattr(warm, "PROJECT", Path("/elsewhere/dataops"))
-    assert warm.run_cli("x.yaml", [], start_if_missing=False) is None
+    assert warm.run_cli("x.yaml", []) is None
     assert capsys.readouterr().err == (
         f"note: the warm run server on {server.path} serves {PROJECT}, not /elsewhere/dataops; this run starts cold\n"
     )
