@@ -2,7 +2,7 @@
 
 import { api, upload } from "./api.js";
 import { ColumnSource } from "./columns.js";
-import { Graph } from "./graph.js";
+import { Graph, typingIn } from "./graph.js";
 import { History } from "./history.js";
 import { flowchartInspector, nodeInspector, problemList } from "./inspector.js";
 import { MODULE_MIME, renderPalette } from "./palette.js";
@@ -25,6 +25,7 @@ const state = {
   schemas: {}, // node id to {inputs, outputs}: the columns on each port, from validation
   runId: null,
   run: null,
+  launching: false, // between the Run click and the launch's answer
   previews: new Map(),
 };
 const history = new History();
@@ -48,11 +49,13 @@ function currentDoc() {
   return graph.toDoc(state.meta);
 }
 
+// Changed since opened, saved or started empty (nothing is loaded before the first of these).
 function dirty() {
-  return JSON.stringify(currentDoc()) !== state.saved;
+  return state.saved !== null && JSON.stringify(currentDoc()) !== state.saved;
 }
 
 function onChange() {
+  showState();
   clearTimeout(recordTimer);
   recordTimer = setTimeout(() => {
     history.record(JSON.stringify(currentDoc()));
@@ -64,7 +67,30 @@ function onChange() {
 function updateButtons() {
   $("undo-btn").disabled = !history.canUndo;
   $("redo-btn").disabled = !history.canRedo;
-  $("save-btn").classList.toggle("dirty", state.saved === null || dirty());
+  $("save-btn").classList.toggle("dirty", !state.file || dirty());
+  showState();
+}
+
+// "3 nodes, 2 edges · saved as x.yaml", as the canvas is now: kept current on every change.
+function summary() {
+  const doc = currentDoc();
+  const chosen = graph.selected.size > 1 ? ` · ${graph.selected.size} selected` : "";
+  const file = !state.file ? "not saved yet" : dirty() ? `${state.file}, changed since saved` : `saved as ${state.file}`;
+  const count = (n, noun) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+  return `${count(doc.nodes.length, "node")}, ${count(doc.edges.length, "edge")}${chosen} · ${file}`;
+}
+
+// The summary line and, on an empty canvas, the way to start.
+function showState() {
+  const line = $("flowchart-summary");
+  if (line) line.textContent = summary();
+  const empty = !Object.keys(graph.data()).length;
+  const start = $("canvas-start");
+  // Emptied: the problems give way at once; the first node's problems come with its validation.
+  const emptied = empty && start.hidden;
+  start.hidden = !empty;
+  $("canvas-hint").hidden = empty;
+  if (emptied) setProblems(state.problems);
 }
 
 // ---- validation ---------------------------------------------------------------------------
@@ -100,6 +126,18 @@ function setProblems(problems) {
   const onNodes = new Set([...placed.values()].flat());
   const list = $("problems");
   list.replaceChildren();
+  const badge = $("validity");
+  $("problem-count").textContent = "";
+  if (!Object.keys(graph.data()).length) {
+    // An empty flowchart is not a mistake yet: what it lacks is said once there is a node.
+    const none = document.createElement("li");
+    none.className = "none";
+    none.textContent = "Nothing to check yet: add a node to start.";
+    list.append(none);
+    badge.textContent = "empty";
+    badge.className = "badge";
+    return;
+  }
   for (const p of [...problems].sort((a, b) => onNodes.has(a) - onNodes.has(b))) {
     const item = document.createElement("li");
     item.className = onNodes.has(p) ? "on-node" : "general";
@@ -115,7 +153,6 @@ function setProblems(problems) {
     list.append(none);
   }
   $("problem-count").textContent = problems.length ? `(${problems.length})` : "";
-  const badge = $("validity");
   badge.textContent = problems.length ? `${problems.length} problem${problems.length === 1 ? "" : "s"}` : "valid ✓";
   badge.className = `badge ${problems.length ? "bad" : "good"}`;
   const holder = document.querySelector(".inspector-node .problems-holder");
@@ -137,16 +174,14 @@ function renderInspector() {
   const entry = dfId ? graph.node(dfId) : null;
   if (!entry) {
     state.selected = null;
-    const doc = currentDoc();
-    const summary = `${doc.nodes.length} nodes, ${doc.edges.length} edges · ${state.file ? `saved as ${state.file}` : "not saved yet"}`;
-    container.replaceChildren(
-      flowchartInspector(state.meta, summary, {
-        describe: (value) => {
-          state.meta.description = value;
-          onChange();
-        },
-      }),
-    );
+    const panel = flowchartInspector(state.meta, summary(), {
+      describe: (value) => {
+        state.meta.description = value;
+        onChange();
+      },
+    });
+    panel.querySelector("p.muted").id = "flowchart-summary";
+    container.replaceChildren(panel);
     return;
   }
   const node = entry.data;
@@ -267,17 +302,19 @@ function restore(snapshot, { keepHistory = false } = {}) {
 }
 
 async function openFlowchart(name) {
-  if (state.saved !== null && dirty() && !window.confirm("Discard the unsaved changes?")) return;
+  if (dirty() && !window.confirm("Discard the unsaved changes?")) return;
   try {
     const result = await api("GET", `/api/flowcharts/${encodeURIComponent(name)}`);
     state.run = null;
     state.runId = null;
     $("run-status").replaceChildren();
-    const dropped = restore(JSON.stringify(result.document));
-    graph.fit();
+    // Opened is saved: the file on disk is this document until the first change.
     state.file = result.file;
     state.disk = { name, version: result.version }; // the base of the next save
+    state.saved = null;
+    const dropped = restore(JSON.stringify(result.document));
     state.saved = JSON.stringify(currentDoc());
+    graph.fit();
     setProblems(result.problems);
     validateNow(); // the columns on every port
     updateButtons();
@@ -289,13 +326,15 @@ async function openFlowchart(name) {
 }
 
 function newFlowchart() {
-  if (state.saved !== null && dirty() && !window.confirm("Discard the unsaved changes?")) return;
+  if (dirty() && !window.confirm("Discard the unsaved changes?")) return;
   state.run = null;
   state.runId = null;
   state.file = null;
   $("run-status").replaceChildren();
-  restore(JSON.stringify({ name: "", nodes: [], edges: [] }));
   state.saved = null;
+  restore(JSON.stringify({ name: "", nodes: [], edges: [] }));
+  state.saved = JSON.stringify(currentDoc()); // new is not saved yet (no file), but not changed either
+  graph.fit();
   window.history.replaceState(null, "", window.location.pathname);
   updateButtons();
 }
@@ -388,17 +427,36 @@ async function uploadFile(file, { dfId = null, point = null } = {}) {
 // ---- runs -----------------------------------------------------------------------------------
 
 async function run() {
+  if (state.launching) return;
+  state.launching = true;
+  $("run-btn").disabled = true;
+  // The click shows at once: the last run's markers go, and the badge says what happens now.
+  state.runId = null;
+  graph.setRunState(null);
+  const needsSave = state.saved === null || dirty() || !state.file;
+  showPendingRun(needsSave ? "SAVING" : "LAUNCHING");
+  try {
+    await launch(needsSave);
+  } finally {
+    state.launching = false;
+    $("run-btn").disabled = false;
+  }
+}
+
+async function launch(needsSave) {
   let problems = state.problems;
-  if (state.saved === null || dirty() || !state.file) {
+  if (needsSave) {
     const saved = await save();
-    if (!saved) return;
-    if (!saved.reload.ok) {
-      showMessage(`cannot run: ${saved.reload.message}`, "error");
+    if (!saved || !saved.reload.ok) {
+      $("run-status").replaceChildren();
+      if (saved) showMessage(`cannot run: ${saved.reload.message}`, "error");
       return;
     }
     problems = saved.problems;
+    showPendingRun("LAUNCHING");
   }
   if (problems.length) {
+    $("run-status").replaceChildren();
     showMessage(`Fix the ${problems.length} problem${problems.length === 1 ? "" : "s"} before running`, "error");
     return;
   }
@@ -408,14 +466,21 @@ async function run() {
     state.run = null;
     state.previews.clear();
     showRunStatus({ run_id: launched.run_id, url: launched.url, status: "QUEUED" });
-    graph.setRunState(null);
-    poll(launched.run_id, 0);
+    poll(launched.run_id, 0, Date.now());
   } catch (e) {
+    $("run-status").replaceChildren();
     showMessage(`not launched: ${e.message}`, "error");
   }
 }
 
-async function poll(runId, failures) {
+function showPendingRun(what) {
+  const badge = document.createElement("span");
+  badge.className = "run-state run-pending";
+  badge.textContent = `${what}…`;
+  $("run-status").replaceChildren(badge);
+}
+
+async function poll(runId, failures, since) {
   if (runId !== state.runId) return;
   let status;
   try {
@@ -425,7 +490,7 @@ async function poll(runId, failures) {
       showMessage(`lost track of run ${runId}: ${e.message}`, "error");
       return;
     }
-    setTimeout(() => poll(runId, failures + 1), 2000);
+    setTimeout(() => poll(runId, failures + 1, since), 2000);
     return;
   }
   if (runId !== state.runId) return;
@@ -439,7 +504,8 @@ async function poll(runId, failures) {
     showPreview(state.selected);
   }
   if (!status.finished) {
-    setTimeout(() => poll(runId, 0), 1000);
+    // Most runs of a flowchart being drawn end within seconds: look often at first.
+    setTimeout(() => poll(runId, 0, since), Date.now() - since < 15000 ? 200 : 1000);
   } else if (status.status === "SUCCESS") {
     showMessage("Run succeeded: click a node to see its output", "ok");
   } else {
@@ -493,6 +559,7 @@ function wireToolbar() {
   $("zoom-in-btn").addEventListener("click", () => graph.editor.zoom_in());
   $("zoom-out-btn").addEventListener("click", () => graph.editor.zoom_out());
   $("zoom-reset-btn").addEventListener("click", () => graph.editor.zoom_reset());
+  $("fit-btn").addEventListener("click", () => graph.fit());
   $("reload-btn").addEventListener("click", reloadModules);
   $("palette-search").addEventListener("input", () =>
     renderPalette($("palette-list"), state.modules, $("palette-search").value, addAtCenter),
@@ -516,7 +583,7 @@ function wireToolbar() {
       save();
       return;
     }
-    if (["INPUT", "TEXTAREA", "SELECT"].includes(e.target.tagName)) return;
+    if (typingIn(e.target)) return;
     if (mod && key === "z") {
       e.preventDefault();
       if (e.shiftKey) redo();
@@ -527,7 +594,7 @@ function wireToolbar() {
     }
   });
   window.addEventListener("beforeunload", (e) => {
-    if (state.saved !== null && dirty()) e.preventDefault();
+    if (dirty()) e.preventDefault();
   });
 }
 
