@@ -99,10 +99,19 @@ def test_an_opened_example_is_readable_saved_and_has_an_overview(chromium, edito
 
     # a click on the overview's far right brings the sinks into view
     frame = page.locator("#minimap svg").bounding_box()
+    view_x = float(page.get_attribute("#minimap .mini-view", "x"))
     page.mouse.click(frame["x"] + frame["width"] - 8, frame["y"] + frame["height"] / 2)
     load_after = page.locator('[data-node-id="load"]').bounding_box()
     assert load_after["x"] < canvas["x"]
     assert zoom(page) >= FLOOR
+    page.wait_for_function(f"Number(document.querySelector('#minimap .mini-view').getAttribute('x')) > {view_x}")
+
+    # a drag on it pans along, back to the start
+    page.mouse.move(frame["x"] + frame["width"] - 8, frame["y"] + frame["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(frame["x"] + 4, frame["y"] + frame["height"] / 2, steps=5)
+    page.mouse.up()
+    assert page.locator('[data-node-id="load"]').bounding_box()["x"] > canvas["x"]
 
 
 def test_a_flowchart_that_fits_is_shown_whole_without_overview(chromium, editor_only: str) -> None:

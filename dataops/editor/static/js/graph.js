@@ -106,11 +106,11 @@ export class Graph {
     });
     ed.on("nodeMoved", () => this.onChange("move"));
     const redraw = () => this.minimap.schedule();
-    for (const event of ["translate", "zoom", "mouseUp", "nodeCreated", "nodeRemoved", "connectionCreated", "connectionRemoved"]) {
-      ed.on(event, redraw);
-    }
-    ed.on("mouseMove", () => (ed.drag || ed.editor_selected) && redraw());
-    window.addEventListener("resize", redraw);
+    const pan = () => this.minimap.schedule(false);
+    for (const event of ["mouseUp", "nodeCreated", "nodeRemoved", "connectionCreated", "connectionRemoved"]) ed.on(event, redraw);
+    for (const event of ["translate", "zoom"]) ed.on(event, pan);
+    ed.on("mouseMove", () => (ed.drag ? redraw() : ed.editor_selected && pan()));
+    window.addEventListener("resize", pan);
   }
 
   key(e) {

@@ -17,8 +17,10 @@ export class Minimap {
   constructor(host, graph) {
     this.graph = graph;
     this.frame = null;
-    this.pressed = false;
+    this.whole = false; // whether the next frame redraws the nodes too, or only the visible area
     this.map = null;
+    this.boxes = []; // the nodes as last drawn
+    this.view = svg("rect", { class: "mini-view" });
     this.root = document.createElement("div");
     this.root.id = "minimap";
     this.root.hidden = true;
@@ -26,37 +28,42 @@ export class Minimap {
     this.svg = svg("svg", { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, width: WIDTH, height: HEIGHT, role: "img", "aria-label": "Overview of the flowchart" });
     this.root.append(this.svg);
     host.append(this.root);
+    let pressed = false;
     this.svg.addEventListener("pointerdown", (e) => {
       e.preventDefault();
       e.stopPropagation();
-      this.pressed = true;
+      pressed = true;
       this.svg.setPointerCapture(e.pointerId);
       this.panTo(e);
     });
-    this.svg.addEventListener("pointermove", (e) => this.pressed && this.panTo(e));
-    const release = () => {
-      this.pressed = false;
-      this.schedule();
-    };
-    this.svg.addEventListener("pointerup", release);
-    this.svg.addEventListener("pointercancel", release);
+    this.svg.addEventListener("pointermove", (e) => pressed && this.panTo(e));
+    this.svg.addEventListener("pointerup", () => (pressed = false));
+    this.svg.addEventListener("pointercancel", () => (pressed = false));
   }
 
-  schedule() {
+  // whole: the nodes or edges changed; otherwise only the visible area moved (a pan or a zoom).
+  schedule(whole = true) {
+    this.whole = this.whole || whole;
     if (this.frame !== null) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = null;
-      this.draw();
+      const redraw = this.whole;
+      this.whole = false;
+      if (redraw || !this.map) this.draw();
+      else this.placeView();
     });
   }
 
+  // The map is scaled to the nodes alone, so panning never rescales it (the visible area may leave it).
   draw() {
     const boxes = this.graph.boxes();
+    this.boxes = boxes;
     this.root.hidden = !boxes.length || !this.graph.overflows(boxes);
-    if (this.root.hidden) return;
-    const view = this.graph.viewport();
-    // While the pointer pans, the scale stays put: a map rescaling under the pointer would jump.
-    if (!this.pressed || !this.map) this.map = this.scale([...boxes, view]);
+    if (this.root.hidden) {
+      this.map = null;
+      return;
+    }
+    this.map = this.scale(boxes);
     const { k, x0, y0 } = this.map;
     const at = (x, y) => [(x - x0) * k, (y - y0) * k];
     const centres = new Map(boxes.map((b) => [b.dfId, b]));
@@ -74,9 +81,22 @@ export class Minimap {
       const cls = `mini-node kind-${b.kind}${b.selected ? " selected" : ""}`;
       shapes.push(svg("rect", { class: cls, x, y, width: Math.max(2, b.w * k), height: Math.max(2, b.h * k), rx: 1.5, "data-node": b.id }));
     }
-    const [vx, vy] = at(view.x, view.y);
-    shapes.push(svg("rect", { class: "mini-view", x: vx, y: vy, width: view.w * k, height: view.h * k }));
-    this.svg.replaceChildren(...shapes);
+    this.svg.replaceChildren(...shapes, this.view);
+    this.placeView();
+  }
+
+  placeView() {
+    // a zoom can make the flowchart fit, or no longer fit
+    if (this.root.hidden === (this.boxes.length > 0 && this.graph.overflows(this.boxes))) {
+      this.draw();
+      return;
+    }
+    if (!this.map) return;
+    const { k, x0, y0 } = this.map;
+    const view = this.graph.viewport();
+    for (const [key, value] of Object.entries({ x: (view.x - x0) * k, y: (view.y - y0) * k, width: view.w * k, height: view.h * k })) {
+      this.view.setAttribute(key, value);
+    }
   }
 
   scale(boxes) {
