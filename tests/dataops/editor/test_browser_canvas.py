@@ -172,6 +172,8 @@ def test_an_empty_canvas_says_how_to_start_and_the_summary_is_live(chromium, edi
     assert start.is_visible()
     settled(page)
     assert page.locator("#problems li.general").count() == 0
+    page.click("#start-open")
+    assert page.evaluate("document.activeElement.id") == "open-select"
 
 
 def test_copy_paste_of_two_nodes_keeps_their_edge_and_params_and_undoes(chromium, editor_only: str) -> None:

@@ -560,6 +560,15 @@ function wireToolbar() {
   $("zoom-out-btn").addEventListener("click", () => graph.editor.zoom_out());
   $("zoom-reset-btn").addEventListener("click", () => graph.editor.zoom_reset());
   $("fit-btn").addEventListener("click", () => graph.fit());
+  $("start-open").addEventListener("click", () => {
+    const select = $("open-select");
+    select.focus();
+    try {
+      select.showPicker();
+    } catch (e) {
+      // no picker without a user gesture or in older browsers: the focused list is there to open
+    }
+  });
   $("reload-btn").addEventListener("click", reloadModules);
   $("palette-search").addEventListener("input", () =>
     renderPalette($("palette-list"), state.modules, $("palette-search").value, addAtCenter),
