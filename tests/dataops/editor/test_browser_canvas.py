@@ -210,6 +210,10 @@ def test_copy_paste_of_two_nodes_keeps_their_edge_and_params_and_undoes(chromium
     page.keyboard.press("Control+Shift+z")
     assert node_ids(page) == ["big", "big_1", "load", "load_1", "save"]
     assert summary(page) == "5 nodes, 3 edges · small.yaml, changed since saved"
+    page.keyboard.press("Control+a")
+    assert summary(page) == "5 nodes, 3 edges · 5 selected · small.yaml, changed since saved"
+    page.keyboard.press("Escape")
+    assert page.locator(".drawflow-node.selected").count() == 0
 
 
 def test_shift_drag_selects_a_group_that_moves_deletes_and_undoes_together(chromium, editor_only: str) -> None:

@@ -129,8 +129,8 @@ export class Graph {
     } else if (mod && key === "v" && this.clipboard) {
       e.preventDefault();
       this.paste();
-    } else if (mod && key === "a") {
-      e.preventDefault();
+    } else if (mod && key === "a" && (e.target === document.body || this.element.parentElement.contains(e.target))) {
+      e.preventDefault(); // elsewhere (a table, a panel) Ctrl+A still selects the page's text
       this.selection.set(Object.keys(this.data()));
     } else if (e.key === "Escape") {
       this.selection.set([]);
