@@ -1,12 +1,6 @@
 // Copy and paste of nodes as spec text: what is copied is the part of the document the selection covers.
 
-import { freshId } from "./rules.js";
-
-function splitEnd(end) {
-  const text = String(end);
-  const dot = text.indexOf(".");
-  return dot < 0 ? [text, ""] : [text.slice(0, dot), text.slice(dot)];
-}
+import { freshId, splitEnd } from "./rules.js";
 
 // The nodes of `doc` whose ids are in `ids`, with the edges between them (params and labels deep-copied).
 export function copied(doc, ids) {
@@ -30,7 +24,7 @@ export function pasted(clip, taken, offset) {
   }
   const rename = (end) => {
     const [id, port] = splitEnd(end);
-    return `${renamed.get(id)}${port}`;
+    return port ? `${renamed.get(id)}.${port}` : renamed.get(id);
   };
   const copy = JSON.parse(JSON.stringify(clip));
   const nodes = copy.nodes.map((node) => {

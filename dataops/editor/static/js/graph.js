@@ -5,12 +5,12 @@
 
 import { copied, pasted } from "./clipboard.js";
 import { Minimap } from "./minimap.js";
-import { connectionRefusal, freshId } from "./rules.js";
+import { connectionRefusal, freshId, splitEnd } from "./rules.js";
 import { Selection } from "./selection.js";
 
 // Opening or fitting never zooms out further than this: below it labels are too small to read,
 // and the minimap shows what does not fit.
-export const FIT_FLOOR = 0.8;
+const FIT_FLOOR = 0.8;
 const PASTE_OFFSET = 40;
 
 const STATE_CLASSES = ["queued", "running", "succeeded", "failed", "skipped", "not_run"].map((s) => `state-${s}`);
@@ -39,12 +39,6 @@ function bounds(boxes) {
 
 function portIndex(cls) {
   return Number(String(cls).split("_")[1]) - 1;
-}
-
-function splitEnd(text) {
-  const value = String(text ?? "");
-  const dot = value.indexOf(".");
-  return dot < 0 ? [value, ""] : [value.slice(0, dot), value.slice(dot + 1)];
 }
 
 export class Graph {

@@ -41,6 +41,13 @@ function findPath(edges, start, goal) {
 
 export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+// An edge's end, "node" or "node.port", as [node, port] (port "" when not named).
+export function splitEnd(text) {
+  const value = String(text ?? "");
+  const dot = value.indexOf(".");
+  return dot < 0 ? [value, ""] : [value.slice(0, dot), value.slice(dot + 1)];
+}
+
 // The first free id `<base>_<n>` among `taken`.
 export function freshId(base, taken) {
   const stem = base.replace(/[^A-Za-z0-9_]/g, "_").replace(/^(?=[0-9])/, "n_") || "node";
