@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.feather as feather
@@ -17,7 +16,10 @@ from adapters.projection import projection
 from adapters.registry import register_adapter
 from adapters.scan import scan
 from dataops.errors import AdapterError
-from module_library.arrow_convert import check_nesting, frame_to_arrow
+from module_library.arrow_convert import check_nesting, frame_to_arrow, is_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _FILE, _FEATHER_V1, _STREAM = b"ARROW1", b"FEA1", b"\xff\xff\xff\xff"
 
@@ -63,7 +65,7 @@ class ArrowAdapter(FileAdapter):
         return scan(dataset, names if selected is None else selected, rows if len(set(names)) == len(names) else None)
 
     def _write(self, table: pa.Table | pd.DataFrame, path: Path, params: Any) -> None:
-        table = frame_to_arrow(table) if isinstance(table, pd.DataFrame) else table
+        table = frame_to_arrow(table) if is_frame(table) else table
         feather.write_feather(table, path)
 
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import pandas as pd
 import pyarrow as pa
 
 from adapters.paths import resolve_data_path
 from dataops.errors import NOWHERE, AdapterError, DataOpsError, Where
 from dataops.files import atomic_target
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Location = Any  # a Path for files, a URL/table for databases
 

@@ -6,9 +6,8 @@ import codecs
 import csv as stdlib_csv
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -17,6 +16,9 @@ from adapters.projection import projection
 from adapters.registry import register_adapter
 from adapters.text_sniff import detect_encoding, read_sample, sniff_delimiter
 from dataops.errors import AdapterError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Benchmark 7 (docs/benchmarks.md): pyarrow's threaded reader parses on every core but holds the
 # whole file and its parsed cells meanwhile (about 3x the file at peak); the streaming reader holds

@@ -13,11 +13,10 @@ import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 import numpy as np
-import pandas as pd
 
 from adapters.base import FileAdapter, reason
 from adapters.optional import require
@@ -25,6 +24,9 @@ from adapters.projection import projection
 from adapters.registry import register_adapter
 from dataops.errors import AdapterError, Where, did_you_mean
 from module_library.arrow_convert import normalise_dtypes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # An .xlsx is a ZIP of XML; the directory's uncompressed sizes are checked before parsing, so a
 # small file that inflates to gigabytes (a ZIP bomb) is refused instead of exhausting memory.
@@ -52,6 +54,8 @@ class ExcelAdapter(FileAdapter):
     extensions = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 
     def _read(self, path: Path, params: Any, columns: Sequence[str] | None) -> pd.DataFrame:
+        import pandas as pd
+
         calamine = require("python_calamine", package="python-calamine", purpose="reading Excel workbooks")
         described = self._describe(path)
         _refuse_zip_bomb(path, described)
@@ -71,6 +75,8 @@ class ExcelAdapter(FileAdapter):
         return normalise_dtypes(frame)
 
     def _write(self, frame: pd.DataFrame, path: Path, params: Any) -> None:
+        import pandas as pd
+
         require("openpyxl", package="openpyxl", purpose="writing Excel workbooks")
         sheet = getattr(params, "sheet", "Sheet1")
         # A handle, not the path: pandas picks the format from the extension, and the temporary
@@ -87,6 +93,8 @@ def _read_sheet(workbook: pd.ExcelFile, sheet: str, header: int | None, columns:
     other columns before inferring types (`usecols`). A required column the sheet lacks means a
     node will report it, with every column to suggest from: then the sheet is read whole.
     """
+    import pandas as pd
+
     seen: list[str] = []
 
     def needed(name: Any) -> bool:
@@ -314,6 +322,8 @@ def _keep_text(sheet: Any, frame: pd.DataFrame) -> None:
 
 
 def _starts_with_equals(column: pd.Series) -> np.ndarray:
+    import pandas as pd
+
     if isinstance(column.dtype, pd.StringDtype):
         return column.str.startswith("=", na=False).to_numpy(dtype=bool)
     if column.dtype == object:

@@ -50,17 +50,19 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import dagster as dg
-import pandas as pd
 import pyarrow as pa
 from pydantic import PrivateAttr
 from upath import UPath
 
 from adapters.metadata import table_metadata
 from dataops.files import atomic_target
-from module_library.arrow_convert import frame_to_arrow
+from module_library.arrow_convert import frame_to_arrow, is_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The job's own in-process executor, and the one `execute_in_process` substitutes for any executor.
 IN_PROCESS_EXECUTORS = (dg.in_process_executor.name, "execute_in_process_executor")
@@ -129,7 +131,7 @@ class ArrowIOManager(dg.ConfigurableIOManager, dg.UPathIOManager):
         A DataFrame (from an op outside the flowcharts) is stored as Arrow like any table.
         """
         path = self._get_path(context)
-        table = frame_to_arrow(obj) if isinstance(obj, pd.DataFrame) else obj
+        table = frame_to_arrow(obj) if is_frame(obj) else obj
         consumers = _consumers(context)
         kept = kept_path(self._base_path, context) if _keeps_outputs(context) else None
         if kept is not None:

@@ -12,10 +12,9 @@ from __future__ import annotations
 import json as stdlib_json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
@@ -25,6 +24,9 @@ from adapters.projection import projection
 from adapters.registry import register_adapter
 from dataops.errors import AdapterError, Where
 from module_library.arrow_convert import MAX_NESTING, check_nesting, column_to_arrow
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LINES_EXTENSIONS = (".jsonl", ".ndjson")
 _LINES_HINT = "set lines: true for JSON Lines"

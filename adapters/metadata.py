@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import pandas as pd
 import pyarrow as pa
+
+from module_library.arrow_convert import is_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PREVIEW_ROWS = 10
 PREVIEW_COLUMNS = 20
@@ -16,7 +20,7 @@ PREVIEW_CELL = 40
 
 def table_metadata(table: pa.Table | pd.DataFrame) -> dict[str, Any]:
     """`dagster/row_count`, `dagster/column_schema` (Arrow type names) and a Markdown `preview`."""
-    if isinstance(table, pd.DataFrame):
+    if is_frame(table):
         table = pa.Table.from_pandas(table, preserve_index=False)
     schema = dg.TableSchema(columns=[dg.TableColumn(name=field.name, type=str(field.type)) for field in table.schema])
     return {

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
@@ -18,7 +17,10 @@ from adapters.projection import projection
 from adapters.registry import register_adapter
 from adapters.scan import scan
 from dataops.errors import AdapterError, Where, did_you_mean
-from module_library.arrow_convert import check_nesting, frame_to_arrow
+from module_library.arrow_convert import check_nesting, frame_to_arrow, is_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _MAGIC = (b"PAR1", b"PARE")  # plain and encrypted footers
 
@@ -59,7 +61,7 @@ class ParquetAdapter(FileAdapter):
         return scan(dataset, available if selected is None else selected, rows)
 
     def _write(self, table: pa.Table | pd.DataFrame, path: Path, params: Any) -> None:
-        table = frame_to_arrow(table) if isinstance(table, pd.DataFrame) else table
+        table = frame_to_arrow(table) if is_frame(table) else table
         pq.write_table(table, path)
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.dataset as ds
+import pyarrow.compute as pc  # pyarrow.dataset's Expression and field; importing pyarrow.dataset loads pandas
 
 from module_library.expressions import sandbox
 
@@ -79,7 +79,7 @@ class RowFilter:
 class Pushed:
     """The translated conjuncts: one pyarrow expression, and its text for the UI."""
 
-    expression: ds.Expression
+    expression: pc.Expression
     text: str
 
 
@@ -262,14 +262,14 @@ def _select(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return json.loads(_template[0])
 
 
-def _arrow(conjunct: Conjunct, schema: pa.Schema) -> tuple[ds.Expression, str] | None:
+def _arrow(conjunct: Conjunct, schema: pa.Schema) -> tuple[pc.Expression, str] | None:
     """One conjunct as a pyarrow expression and as SQL text with its constants folded."""
     name, test = conjunct.column, conjunct.test
     field_type = schema.field(name).type
     target = _comparable(field_type)
     if target is None:
         return None
-    column = ds.field(name) if target == field_type else ds.field(name).cast(target)
+    column = pc.field(name) if target == field_type else pc.field(name).cast(target)
     shown = _identifier(name)
     if test == "IS NULL":
         return column.is_null(), f"{shown} IS NULL"

@@ -17,15 +17,17 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 
 from adapters.base import Adapter, unique_columns
 from adapters.registry import adapter_for
 from dataops.errors import NOWHERE, AdapterError, DataOpsError, Where, did_you_mean
-from module_library.arrow_convert import frame_to_arrow
+from module_library.arrow_convert import frame_to_arrow, is_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 WHOLE_BYTES = 2 * 1024 * 1024
 HEAD_BYTES = 256 * 1024
@@ -102,7 +104,7 @@ def _schema(adapter: Adapter, location: Any, params: Any, root: Path, where: Whe
 
 
 def _table(data: pa.Table | pd.DataFrame) -> pa.Table:
-    return frame_to_arrow(data) if isinstance(data, pd.DataFrame) else data
+    return frame_to_arrow(data) if is_frame(data) else data
 
 
 def _parquet(path: Path, params: Any) -> SourceSchema:
@@ -160,6 +162,8 @@ def _head(adapter: Adapter, path: Path, params: Any, where: Where) -> SourceSche
 
 def _excel_header(path: Path, params: Any) -> SourceSchema:
     """The header row of a large sheet, its types unknown (null)."""
+    import pandas as pd
+
     from adapters.excel import _header_row, _pick_sheet
 
     header = _header_row(params)

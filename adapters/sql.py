@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import pandas as pd
 import pyarrow as pa
 
 from adapters.base import Adapter, reason
@@ -46,6 +45,7 @@ from dataops.errors import AdapterError, Where, did_you_mean
 from module_library.arrow_convert import column_to_arrow
 
 if TYPE_CHECKING:
+    import pandas as pd
     from sqlalchemy.engine import URL, Connection, Engine
     from sqlalchemy.sql import Executable
 
@@ -123,7 +123,7 @@ class SqlAdapter(Adapter):
                     f"{described} returned no rows to read; read_sql runs a SELECT",
                     Where(field="query"),
                 ) from exc
-            except (sa.exc.DBAPIError, pd.errors.DatabaseError) as exc:
+            except sa.exc.DBAPIError as exc:  # the rows are fetched without pandas: no pandas error here
                 raise AdapterError(
                     f"{described} failed: {_driver_message(exc, location.url)}", Where(field=field)
                 ) from exc
@@ -134,6 +134,8 @@ class SqlAdapter(Adapter):
         return table.select([i for i, name in enumerate(table.column_names) if name in wanted])
 
     def _write(self, frame: pd.DataFrame, location: SqlLocation, params: Any) -> None:
+        import pandas as pd
+
         sa = _sa()
         described = self._describe(location)
         schema, name = split_table(location.table or "")

@@ -8,9 +8,8 @@ from __future__ import annotations
 import codecs
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 
 from adapters.csv import CsvAdapter
@@ -19,6 +18,9 @@ from adapters.registry import register_adapter
 from adapters.text_sniff import detect_encoding, read_sample
 from dataops.errors import AdapterError
 from module_library.arrow_convert import frame_to_arrow, normalise_dtypes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class TextAdapter(CsvAdapter):
@@ -46,12 +48,16 @@ class TextAdapter(CsvAdapter):
 
 def _lines(path: Path, encoding: str) -> pd.DataFrame:
     """Column `line`: each line without its ending (\\n, \\r\\n or \\r)."""
+    import pandas as pd
+
     with path.open(encoding=encoding, newline=None) as handle:
         lines = [line.removesuffix("\n") for line in handle]
     return pd.DataFrame({"line": pd.Series(lines, dtype="str")})
 
 
 def _fixed_width(path: Path, params: Any, encoding: str) -> pd.DataFrame:
+    import pandas as pd
+
     widths = list(params.widths)
     header = getattr(params, "header", True)
     names = params.names or (None if header else [f"column_{i}" for i in range(1, len(widths) + 1)])

@@ -10,29 +10,46 @@ times, lists, structs, maps, binary, string views): no `Decimal` or `date` objec
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 
 from dataops.errors import AdapterError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Arrow IPC, the hand-over between nodes, refuses deeper types; pandas' conversion crashes the
 # process on a few thousand levels.
 MAX_NESTING = 60
 
-_NULLABLE = {
-    pa.int8(): pd.Int8Dtype(),
-    pa.int16(): pd.Int16Dtype(),
-    pa.int32(): pd.Int32Dtype(),
-    pa.int64(): pd.Int64Dtype(),
-    pa.uint8(): pd.UInt8Dtype(),
-    pa.uint16(): pd.UInt16Dtype(),
-    pa.uint32(): pd.UInt32Dtype(),
-    pa.uint64(): pd.UInt64Dtype(),
-    pa.bool_(): pd.BooleanDtype(),
-}
+
+def is_frame(value: Any) -> bool:
+    """Whether `value` is a pandas DataFrame, without importing pandas: until something has
+    imported it (a pandas module, a pandas reader), nothing can be one."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(value, pandas.DataFrame)
+
+
+@functools.cache
+def _nullable() -> dict[pa.DataType, Any]:
+    """pandas' nullable dtypes by Arrow type (made on first use: pandas loads only when a frame is needed)."""
+    import pandas as pd
+
+    return {
+        pa.int8(): pd.Int8Dtype(),
+        pa.int16(): pd.Int16Dtype(),
+        pa.int32(): pd.Int32Dtype(),
+        pa.int64(): pd.Int64Dtype(),
+        pa.uint8(): pd.UInt8Dtype(),
+        pa.uint16(): pd.UInt16Dtype(),
+        pa.uint32(): pd.UInt32Dtype(),
+        pa.uint64(): pd.UInt64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+    }
 
 
 def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
@@ -42,9 +59,10 @@ def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
     # One pandas block per column: consolidating the columns into 2-D blocks copies them all
     # (0.4 s of 0.5 s at 10M rows x 6 columns).
     frame = table.to_pandas(split_blocks=True, types_mapper=_arrow_backed)
+    nullable = _nullable()
     for index, column in enumerate(table.columns):
-        if column.null_count and column.type in _NULLABLE:
-            frame.isetitem(index, column.to_pandas(types_mapper=_NULLABLE.get))
+        if column.null_count and column.type in nullable:
+            frame.isetitem(index, column.to_pandas(types_mapper=nullable.get))
     return frame
 
 
@@ -65,6 +83,8 @@ def check_nesting(schema: pa.Schema) -> None:
 
 def _arrow_backed(kind: pa.DataType) -> pd.ArrowDtype | None:
     """Arrow types numpy holds only as Python objects stay Arrow inside pandas."""
+    import pandas as pd
+
     if (
         pa.types.is_decimal(kind)
         or pa.types.is_date(kind)
@@ -110,4 +130,6 @@ def _nesting(kind: pa.DataType) -> int:
 
 
 def _missing(value: Any) -> bool:
+    import pandas as pd
+
     return value is None or (not isinstance(value, (list, dict, tuple)) and bool(pd.isna(value)))

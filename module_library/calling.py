@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 
 from dataops.errors import ModuleError, Where
-from module_library.arrow_convert import arrow_to_pandas, frame_to_arrow
+from module_library.arrow_convert import arrow_to_pandas, frame_to_arrow, is_frame
 from module_library.checks import is_mixed
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ def as_pandas(value: Any) -> Any:
     """An input as a pandas module receives it: mixed columns are text, as storage would make them."""
     if isinstance(value, pa.Table):
         return arrow_to_pandas(value)
-    if isinstance(value, pd.DataFrame):
+    if is_frame(value):
         return _text_if_mixed(value)
     if isinstance(value, list):
         return [as_pandas(item) for item in value]
@@ -45,7 +47,7 @@ def as_pandas(value: Any) -> Any:
 
 def as_arrow(value: Any) -> Any:
     """An input as an Arrow module receives it."""
-    if isinstance(value, pd.DataFrame):
+    if is_frame(value):
         return frame_to_arrow(_text_if_mixed(value))
     if isinstance(value, list):
         return [as_arrow(item) for item in value]
@@ -58,6 +60,8 @@ def to_table(value: Any, *, module_name: str, port: str) -> pa.Table:
         return value
     if isinstance(value, pa.RecordBatch):
         return pa.Table.from_batches([value])
+    import pandas as pd  # only now: Arrow results (every built-in) never need it
+
     if isinstance(value, pd.Series):
         value = value.to_frame(name=value.name if value.name is not None else port)
     elif isinstance(value, Mapping):

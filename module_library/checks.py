@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from dataops.errors import ModuleError, Where, did_you_mean
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def require_columns(frame: pd.DataFrame | pa.Table, columns: Iterable[str], *, field: str) -> None:
@@ -23,11 +26,15 @@ def require_columns(frame: pd.DataFrame | pa.Table, columns: Iterable[str], *, f
 
 def is_number(series: pd.Series) -> bool:
     """Numeric and not boolean: the columns that have a mean, a scale and a histogram."""
+    import pandas as pd
+
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
 def is_mixed(series: pd.Series) -> bool:
     """Values no Arrow column holds together (text with numbers, say): no file format stores them either."""
+    import pandas as pd
+
     if not pd.api.types.infer_dtype(series, skipna=True).startswith("mixed"):
         return False
     try:
@@ -54,6 +61,8 @@ def require_text(frame: pd.DataFrame | pa.Table, columns: Iterable[str], *, fiel
             kind = frame[column].type
             text = is_text_type(kind) or pa.types.is_null(kind)
         else:
+            import pandas as pd
+
             text = pd.api.types.infer_dtype(frame[column], skipna=True) in ("string", "empty")
         if not text:
             raise ModuleError(
@@ -74,7 +83,10 @@ def is_text_type(kind: pa.DataType) -> bool:
     return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
 
 
-_NULLABLE_NAMES = {"bool": "boolean", **{f"{s}int{n}": f"{s.upper()}Int{n}" for s in ("", "u") for n in (8, 16, 32, 64)}}
+_NULLABLE_NAMES = {
+    "bool": "boolean",
+    **{f"{s}int{n}": f"{s.upper()}Int{n}" for s in ("", "u") for n in (8, 16, 32, 64)},
+}
 
 
 def dtype_name(column: pa.ChunkedArray | pa.Array) -> str:

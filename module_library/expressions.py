@@ -21,14 +21,18 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 from dataops.deadline import StepTimeout, cancel_at_deadline, remaining
 from dataops.errors import ModuleError, Where, did_you_mean
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    Table: TypeAlias = pa.Table | pd.DataFrame
 
 SANDBOX_CONFIG = {
     "enable_external_access": False,
@@ -36,7 +40,6 @@ SANDBOX_CONFIG = {
     "autoload_known_extensions": False,
     "lock_configuration": True,
 }
-Table: TypeAlias = pa.Table | pd.DataFrame
 _MISSING_COLUMN = re.compile(r'Referenced column "(?P<column>[^"]+)" not found')
 
 
@@ -239,6 +242,8 @@ def condition_mask(frame: Table, condition: str, *, field: str = "condition") ->
 
 def evaluate_condition(frame: pd.DataFrame, condition: str, *, field: str = "condition") -> pd.Series:
     """`condition_mask` as a pandas mask aligned with `frame` (for pandas modules)."""
+    import pandas as pd
+
     mask = condition_mask(frame, condition, field=field).to_numpy(zero_copy_only=False).astype(bool, copy=False)
     return pd.Series(mask, index=frame.index)
 
