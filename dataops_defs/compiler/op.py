@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import pandas as pd
 import pyarrow as pa
 
 from adapters.metadata import table_metadata
@@ -28,7 +27,10 @@ from dataops_defs.compiler.config_schema import config_schema
 from dataops_defs.compiler.plan import FlowchartPlan, RunPlan
 from dataops_defs.resources import SETTINGS_KEY, RunSettings
 from module_library import ModuleSpec, Port
-from module_library.arrow_convert import arrow_to_pandas, frame_to_arrow
+from module_library.arrow_convert import arrow_to_pandas, frame_to_arrow, is_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FLOWCHART_TAG = "dataops/flowchart"
 MODULE_TAG = "dataops/module"
@@ -175,7 +177,7 @@ def _pushed_down(run: RunPlan, node: str, spec: ModuleSpec, params: Any, inputs:
 
 def _as_table(data: pa.Table | pd.DataFrame) -> pa.Table:
     """What an adapter read, as the Arrow table every op hands on."""
-    return frame_to_arrow(data) if isinstance(data, pd.DataFrame) else data
+    return frame_to_arrow(data) if is_frame(data) else data
 
 
 def _path_of(params: Any) -> Path | None:
