@@ -50,6 +50,7 @@ def warm_up() -> None:
     again and fails, or not, as a cold process would.
     """
     import duckdb  # noqa: F401
+    import pandas  # noqa: F401  (the project imports it lazily; pandas plugins and pyarrow load it, 0.4-1 s)
     import pyarrow.compute
     import pyarrow.csv
     import pyarrow.ipc  # noqa: F401
