@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -116,7 +116,10 @@ def column_to_arrow(values: pd.Series | Sequence[Any]) -> pa.Array:
     try:
         return pa.array(values, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # OverflowError: an integer beyond int64
-        return pa.array([None if _missing(v) else v if isinstance(v, str) else str(v) for v in values], pa.string())
+        import pandas as pd
+
+        text = [None if _missing(v, pd.isna) else v if isinstance(v, str) else str(v) for v in values]
+        return pa.array(text, pa.string())
 
 
 def _nesting(kind: pa.DataType) -> int:
@@ -129,7 +132,5 @@ def _nesting(kind: pa.DataType) -> int:
     return deepest
 
 
-def _missing(value: Any) -> bool:
-    import pandas as pd
-
-    return value is None or (not isinstance(value, (list, dict, tuple)) and bool(pd.isna(value)))
+def _missing(value: Any, isna: Callable[[Any], Any]) -> bool:
+    return value is None or (not isinstance(value, (list, dict, tuple)) and bool(isna(value)))
