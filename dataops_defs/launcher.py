@@ -70,6 +70,10 @@ class DataOpsRunLauncher(dg.DefaultRunLauncher):
     def from_config_value(cls, inst_data: ConfigurableClassData, config_value: Mapping[str, Any]) -> DataOpsRunLauncher:
         return cls(inst_data=inst_data, **config_value)
 
+    def forks_warm(self) -> bool:
+        """A launch now would fork from the warm run server: tens of milliseconds, not seconds."""
+        return self._warm and warm_client.enabled() and warm_client.status(warm_client.socket_path()) is not None
+
     def launch_run(self, context: LaunchRunContext) -> None:
         run = context.dagster_run
         if self._warm:

@@ -3,11 +3,13 @@ settings unless the yaml sets them, and a run that fits within the limits launch
 
 Dagster's queue starts a run only when the daemon next looks at it: up to
 `dequeue_interval_seconds` (an integer, at least 1 s) after the launch, the largest part of a
-small run's wait. When nothing is waiting and the run fits within every limit, `submit_run`
-launches it itself, as Dagster's `DefaultRunCoordinator` does; otherwise the run is queued as
-usual and the daemon starts it in order. The check and the launch hold a lock file under the
-instance's root directory, so processes on one machine (webserver, daemon, editor) never launch
-past a limit together; on several machines sharing PostgreSQL storage, set `launch_at_once: false`.
+small run's wait. When the run launcher would fork the run from the warm run server (tens of
+milliseconds), nothing is waiting and the run fits within every limit, `submit_run` launches it
+itself, as Dagster's `DefaultRunCoordinator` does; otherwise the run is queued as usual and the
+daemon starts it in order (a cold launch takes seconds, which the UI or a sensor's tick must not
+wait for). The check and the launch hold a lock file under the instance's root directory, so
+processes on one machine (webserver, daemon, editor) never launch past a limit together; on
+several machines sharing PostgreSQL storage, set `launch_at_once: false`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import dagster as dg
 
 from dataops.settings import get_settings
 from dataops_defs.compiler.op import FLOWCHART_TAG
+from dataops_defs.launcher import DataOpsRunLauncher
 
 if TYPE_CHECKING:  # the type of the instance's config data; no public name, not needed at run time
     from dagster._core.run_coordinator import SubmitRunContext
@@ -78,7 +81,9 @@ class RunQueue(dg.QueuedRunCoordinator):
 
     def submit_run(self, context: SubmitRunContext) -> dg.DagsterRun:
         run = context.dagster_run
-        if not self._launch_at_once or run.status != dg.DagsterRunStatus.NOT_STARTED:
+        launcher = self._instance.run_launcher
+        cheap = isinstance(launcher, DataOpsRunLauncher) and launcher.forks_warm()
+        if not self._launch_at_once or run.status != dg.DagsterRunStatus.NOT_STARTED or not cheap:
             return super().submit_run(context)
         with self._lock():
             if self.why_queued(run) is not None:
