@@ -23,7 +23,7 @@ from dataops.editor.models import (
     RunStatus,
     StatsQuery,
 )
-from dataops.editor.node_data import column_stats, output_path, read_page
+from dataops.editor.node_data import column_stats, keep_latest, output_path, read_page
 from dataops.editor.openapi import Endpoint
 from dataops.editor.run_view import handed_ports, node_preview, node_step, run_status
 from dataops.spec.models import IDENTIFIER
@@ -42,6 +42,7 @@ def launch_run(ctx: EditorContext, flowchart: str) -> LaunchResult:
     from adapters.io_manager import KEEP_OUTPUTS_TAG  # Dagster's import, paid by launches alone
 
     run_id = ctx.dagster.launch(handle, tags={KEEP_OUTPUTS_TAG: "true"})  # every node's output stays pageable
+    keep_latest(ctx.settings.storage_url, flowchart, run_id)
     return LaunchResult(run_id=run_id, flowchart=flowchart, url=ctx.dagster.run_url(run_id))
 
 

@@ -28,11 +28,29 @@ EXACT_DISTINCT_ROWS = (
 )
 BINS = 16
 TOP = 10
+KEEP_RUNS = 10  # editor runs of one flowchart whose outputs stay pageable
 
 
 def output_path(storage: str, run_id: str, step: str, port: str) -> UPath:
     """Where the IO manager keeps `port` of `step` in the run (its `kept_path`)."""
     return UPath(storage).joinpath(run_id, step, f"{port}.arrow")
+
+
+def keep_latest(storage: str, flowchart: str, run_id: str, keep: int = KEEP_RUNS) -> list[str]:
+    """Record `run_id` as the flowchart's newest editor run and delete the kept outputs of all but
+    its `keep` newest runs (the editor keeps every output of a run, so they would pile up); the
+    runs whose outputs went. Their previews then say that the output was not kept."""
+    index = UPath(storage).joinpath(".editor-runs", f"{flowchart}.txt")
+    index.parent.mkdir(parents=True, exist_ok=True)
+    runs = index.read_text(encoding="utf-8").split() if index.exists() else []
+    runs = [r for r in runs if r != run_id] + [run_id]
+    dropped, runs = runs[:-keep], runs[-keep:]
+    index.write_text("\n".join(runs) + "\n", encoding="utf-8")
+    for old in dropped:
+        folder = UPath(storage).joinpath(old)
+        if folder.exists():
+            folder.fs.rm(folder.path, recursive=True)
+    return dropped
 
 
 def read_page(path: UPath, offset: int, limit: int) -> tuple[list[Column], int, list[list[Any]]]:
