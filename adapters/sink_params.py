@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -16,6 +16,7 @@ from adapters.source_params import (
     known_encoding,
 )
 from module_library import ModuleParams
+from module_library.params import enum_descriptions
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -66,9 +67,16 @@ class WriteParquetParams(FileParams):
 class WriteSqlParams(ModuleParams):
     url: str = Field(min_length=1, description=URL_DESCRIPTION)
     table: str = Field(min_length=1, description="Table to write (schema.table allowed).")
-    if_exists: Literal["fail", "replace", "append"] = Field(
-        "fail", description="When the table exists: fail, replace it, or append the rows."
-    )
+    if_exists: Annotated[
+        Literal["fail", "replace", "append"],
+        enum_descriptions(
+            {
+                "fail": "stop the run and leave the table as it is",
+                "replace": "drop the table and write the data as a new one",
+                "append": "add the rows to the table",
+            }
+        ),
+    ] = Field("fail", description="When the table exists: fail, replace it, or append the rows.")
 
     @field_validator("url")
     @classmethod

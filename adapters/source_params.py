@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import codecs
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, NonNegativeInt, PositiveInt, ValidationInfo, field_validator, model_validator
 
 from module_library import ModuleParams
+from module_library.params import enum_descriptions
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -117,7 +118,16 @@ class ReadCsvParams(FileParams):
 
 
 class ReadTextParams(ReadCsvParams):
-    mode: Literal["delimited", "fixed_width", "lines"] = Field(
+    mode: Annotated[
+        Literal["delimited", "fixed_width", "lines"],
+        enum_descriptions(
+            {
+                "delimited": "fields split by delimiter, as read_csv",
+                "fixed_width": "columns of the given widths, in characters",
+                "lines": "one row per line of text, in a column named line",
+            }
+        ),
+    ] = Field(
         "delimited",
         description="delimited: fields split by `delimiter` (as read_csv); fixed_width: columns of `widths` "
         "characters; lines: one row per line, in column `line`.",

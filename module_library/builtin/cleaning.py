@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -20,12 +20,21 @@ from module_library import ModuleParams, module
 from module_library.builtin.aggregate import with_row_numbers
 from module_library.checks import dtype_name, is_number_type, is_text_type, require_columns
 from module_library.expressions import quote, run_query
+from module_library.params import enum_descriptions
 from module_library.tables import as_float, keep, sortable, take, with_column
 
 
 class DeduplicateParams(ModuleParams):
     subset: list[str] | None = Field(None, min_length=1, description="Columns that define a duplicate; all if omitted.")
-    keep: Literal["first", "last"] = Field("first", description="Which of the duplicate rows to keep.")
+    keep: Annotated[
+        Literal["first", "last"],
+        enum_descriptions(
+            {
+                "first": "the first of each set of repeated rows, in row order",
+                "last": "the last of each set of repeated rows, in row order",
+            }
+        ),
+    ] = Field("first", description="Which of the duplicate rows to keep.")
 
 
 @module(category="rows", params=DeduplicateParams, passthrough=True, reads=lambda p: p.subset, engine="arrow")
@@ -44,7 +53,15 @@ def deduplicate(data: pa.Table, params: DeduplicateParams) -> pa.Table:
 
 class DropNullsParams(ModuleParams):
     subset: list[str] | None = Field(None, min_length=1, description="Columns to look at; all if omitted.")
-    how: Literal["any", "all"] = Field("any", description="Drop a row if any, or only if all, of them are null.")
+    how: Annotated[
+        Literal["any", "all"],
+        enum_descriptions(
+            {
+                "any": "drop a row with a null in any of the columns",
+                "all": "drop a row only when all the columns are null",
+            }
+        ),
+    ] = Field("any", description="Drop a row if any, or only if all, of them are null.")
 
 
 @module(category="rows", params=DropNullsParams, passthrough=True, reads=lambda p: p.subset, engine="arrow")
@@ -63,7 +80,18 @@ def _present(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.and_(valid, pc.invert(pc.is_nan(column)).fill_null(True)) if pa.types.is_floating(column.type) else valid
 
 
-Strategy = Literal["forward", "backward", "mean", "median", "mode"]
+Strategy = Annotated[
+    Literal["forward", "backward", "mean", "median", "mode"],
+    enum_descriptions(
+        {
+            "forward": "the previous non-null value in row order (leading nulls stay)",
+            "backward": "the next non-null value in row order (trailing nulls stay)",
+            "mean": "the average of the column's values (numbers only; the column becomes float)",
+            "median": "the middle of the column's values (numbers only; the column becomes float)",
+            "mode": "the most frequent value, the smallest of equally frequent ones (any type)",
+        }
+    ),
+]
 
 
 class FillNullsParams(ModuleParams):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -14,9 +14,23 @@ from module_library import ModuleParams, Needs, NoParams, Wanted, many, module
 from module_library.builtin.aggregate import with_row_numbers
 from module_library.checks import require_columns
 from module_library.expressions import quote, run_query
+from module_library.params import enum_descriptions
 from module_library.tables import take
 
-How = Literal["inner", "left", "right", "outer", "semi", "anti", "cross"]
+How = Annotated[
+    Literal["inner", "left", "right", "outer", "semi", "anti", "cross"],
+    enum_descriptions(
+        {
+            "inner": "only rows with a match on both sides",
+            "left": "every left row; right columns empty where no match",
+            "right": "every right row; left columns empty where no match",
+            "outer": "every row of both sides; the other side's columns empty where no match",
+            "semi": "the left rows that have a match (left columns only)",
+            "anti": "the left rows that have no match (left columns only)",
+            "cross": "every left row paired with every right row (no keys)",
+        }
+    ),
+]
 SQL_JOIN = {"inner": "INNER JOIN", "left": "LEFT JOIN", "right": "RIGHT JOIN", "outer": "FULL OUTER JOIN"}
 
 

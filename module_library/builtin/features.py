@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -13,6 +13,7 @@ from pydantic import Field, model_validator
 from dataops.errors import ModuleError, Where
 from module_library import ModuleParams, module
 from module_library.checks import require_columns, require_numeric
+from module_library.params import enum_descriptions
 from module_library.tables import as_float, sortable, with_column
 
 MAX_ONE_HOT_VALUES = 1000
@@ -20,9 +21,15 @@ MAX_ONE_HOT_VALUES = 1000
 
 class NormalizeParams(ModuleParams):
     columns: list[str] = Field(min_length=1, description="Numeric columns to rescale in place.")
-    method: Literal["minmax", "zscore"] = Field(
-        "minmax", description="minmax maps to 0..1; zscore to mean 0, standard deviation 1 (population)."
-    )
+    method: Annotated[
+        Literal["minmax", "zscore"],
+        enum_descriptions(
+            {
+                "minmax": "smallest value 0, largest 1, the others in proportion between",
+                "zscore": "distance from the mean in standard deviations (population)",
+            }
+        ),
+    ] = Field("minmax", description="minmax maps to 0..1; zscore to mean 0, standard deviation 1 (population).")
 
 
 @module(category="features", params=NormalizeParams, passthrough=True, reads=lambda p: p.columns, engine="arrow")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Literal
+from typing import Annotated, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -14,6 +14,7 @@ from module_library import ModuleParams, module
 from module_library.checks import require_columns, require_numeric
 from module_library.expressions import condition_mask, referenced_columns
 from module_library.fields import SqlCondition
+from module_library.params import enum_descriptions
 from module_library.tables import as_float, keep, with_column
 
 BROKEN_RULES = "broken_rules"
@@ -21,7 +22,15 @@ BROKEN_RULES = "broken_rules"
 
 class DropOutliersParams(ModuleParams):
     columns: list[str] = Field(min_length=1, description="Numeric columns to check; an outlier in any drops the row.")
-    method: Literal["iqr", "zscore"] = Field("iqr", description="iqr: outside the quartiles ± factor × IQR; zscore.")
+    method: Annotated[
+        Literal["iqr", "zscore"],
+        enum_descriptions(
+            {
+                "iqr": "more than factor × IQR below the first or above the third quartile",
+                "zscore": "more than threshold standard deviations (population) from the mean",
+            }
+        ),
+    ] = Field("iqr", description="iqr: outside the quartiles ± factor × IQR; zscore.")
     factor: float = Field(1.5, gt=0, description="For iqr: how many interquartile ranges beyond the quartiles.")
     threshold: float = Field(3.0, gt=0, description="For zscore: how many standard deviations from the mean.")
 

@@ -6,7 +6,7 @@ run on RE2, whose time is linear in the text, so no pattern can hang a run.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -14,14 +14,23 @@ from pydantic import Field, model_validator
 
 from module_library import ModuleParams, module
 from module_library.checks import require_columns, require_text
+from module_library.params import enum_descriptions
 from module_library.tables import with_column
 
 
 class StringTransformParams(ModuleParams):
     columns: list[str] = Field(min_length=1, description="Text columns to transform in place.")
-    operation: Literal["strip", "lower", "upper", "replace"] = Field(
-        description="strip (outer whitespace, full-width too), lower, upper, or replace."
-    )
+    operation: Annotated[
+        Literal["strip", "lower", "upper", "replace"],
+        enum_descriptions(
+            {
+                "strip": "remove leading and trailing whitespace, full-width spaces too",
+                "lower": "letters to lower case (Unicode-aware)",
+                "upper": "letters to upper case (Unicode-aware)",
+                "replace": "each match of pattern replaced by replacement",
+            }
+        ),
+    ] = Field(description="strip (outer whitespace, full-width too), lower, upper, or replace.")
     pattern: str | None = Field(None, min_length=1, description="For replace: the text (or regex) to find.")
     replacement: str = Field("", description=r"For replace: what replaces each match (\1 refers to a regex group).")
     regex: bool = Field(False, description="For replace: read pattern as an RE2 regular expression.")

@@ -6,7 +6,7 @@ to the input, whose rows keep their order and whose columns keep their types.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import pyarrow as pa
 from pydantic import Field, PositiveInt, model_validator
@@ -16,9 +16,23 @@ from module_library.builtin.aggregate import with_row_numbers
 from module_library.builtin.rows import flags
 from module_library.checks import require_columns
 from module_library.expressions import quote, restore_types, run_query
+from module_library.params import enum_descriptions
 from module_library.tables import with_column
 
-WindowFunction = Literal["row_number", "rank", "dense_rank", "lag", "lead", "cumsum", "cummean"]
+WindowFunction = Annotated[
+    Literal["row_number", "rank", "dense_rank", "lag", "lead", "cumsum", "cummean"],
+    enum_descriptions(
+        {
+            "row_number": "1, 2, 3, … within each group, in the order (ties in row order)",
+            "rank": "position in the order; ties share it and leave a gap (1, 1, 3)",
+            "dense_rank": "position in the order; ties share it, no gap (1, 1, 2)",
+            "lag": "the column's value offset rows earlier in the group (empty where there is none)",
+            "lead": "the column's value offset rows later in the group (empty where there is none)",
+            "cumsum": "running total of the column within the group, up to this row",
+            "cummean": "running average of the column within the group, up to this row",
+        }
+    ),
+]
 NEEDS_COLUMN = {"lag", "lead", "cumsum", "cummean"}
 RUNNING = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
 
