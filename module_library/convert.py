@@ -16,9 +16,23 @@ from pydantic import BeforeValidator
 from dataops.errors import ModuleError, Where
 from module_library.checks import is_number_type, is_text_type
 from module_library.expressions import quote, run_query
+from module_library.params import enum_descriptions
 from module_library.tables import sortable
 
-TargetType = Literal["int", "float", "str", "bool", "datetime", "date", "category"]
+TargetType = Annotated[
+    Literal["int", "float", "str", "bool", "datetime", "date", "category"],
+    enum_descriptions(
+        {
+            "int": "whole numbers (int64)",
+            "float": "numbers with decimals (float64)",
+            "str": "text",
+            "bool": "true/false (true, t, yes, y, 1 / false, f, no, n, 0)",
+            "datetime": "date and time (UTC when the text has offsets)",
+            "date": "calendar date",
+            "category": "text stored once per distinct value",
+        }
+    ),
+]
 
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
@@ -43,7 +57,13 @@ def _null_is_null(value: Any) -> Any:
     return "null" if value is None else value
 
 
-ErrorsMode = Annotated[Literal["fail", "null"], BeforeValidator(_null_is_null)]
+ErrorsMode = Annotated[
+    Literal["fail", "null"],
+    BeforeValidator(_null_is_null),
+    enum_descriptions(
+        {"fail": "stop the run, naming the values that do not convert", "null": "make those values null"}
+    ),
+]
 
 
 def convert(
