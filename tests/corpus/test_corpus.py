@@ -102,6 +102,7 @@ def dataops(workspace: Path, *args: str, timeout: float = 300) -> subprocess.Com
         DATAOPS_PLUGINS=str(workspace / "plugins"),
         DATAOPS_STORAGE_ROOT=str(workspace / "storage"),
         DAGSTER_HOME=str(workspace / "dagster_home"),
+        DATAOPS_WARM="off",  # cold, each case its own process: no warm run server left behind by the suite
     )
     return subprocess.run(
         [sys.executable, "-m", "dataops.cli.main", *args],

@@ -78,6 +78,7 @@ def test_the_readme_commands_work_from_a_fresh_checkout_without_dagster_home(
             shutil.copy2(PROJECT / name, checkout / name)
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME" and not k.startswith("DATAOPS_")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["DATAOPS_WARM_SOCKET"] = str(tmp_path / "w.sock")  # no warm run server: the launch waits for the daemon
     shell = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", commands], cwd=checkout, env=env, capture_output=True, text=True, timeout=300
     )
