@@ -36,6 +36,8 @@ def _config_type(annotation: Any) -> Any:
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if annotation in _SCALARS:
         return _SCALARS[annotation]
+    if origin is typing.Annotated:  # a described Literal (`enum_descriptions`) inside a list or dict
+        return _config_type(args[0])
     if origin in (typing.Union, types.UnionType):
         rest = [a for a in args if a is not type(None)]
         if len(rest) == 1:

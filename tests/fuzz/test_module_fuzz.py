@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -46,6 +47,12 @@ LIMIT_SECONDS = 20
 SLOW = {"describe": 5}  # draws a PNG histogram per numeric column
 
 # -- tables -------------------------------------------------------------------------------------
+
+
+def literal_values(choice: Any) -> list[str]:
+    """The values of a params Literal, described (`Annotated[Literal[...], enum_descriptions(...)]`) or not."""
+    literal = typing.get_args(choice)[0] if typing.get_origin(choice) is typing.Annotated else choice
+    return list(typing.get_args(literal))
 
 
 def column(kind: str, values: list[Any]) -> pd.Series:
@@ -165,7 +172,7 @@ def names(draw: st.DrawFn) -> str:
 
 
 def aggregations(draw: st.DrawFn, columns: list[str]) -> list[dict[str, Any]]:
-    functions = list(Function.__args__)
+    functions = literal_values(Function)
     picked = draw(st.lists(st.sampled_from(functions), min_size=1, max_size=3))
     return [{"column": one(draw, columns), "function": f, "as": f"out_{i}"} for i, f in enumerate(picked)]
 
@@ -177,7 +184,7 @@ PARAMS: dict[str, Builder] = {
         "as": d(st.sampled_from([None, "bin"])),
     },
     "cast_types": lambda d, c: {
-        "types": {col: d(st.sampled_from(list(TargetType.__args__))) for col in some(d, c)},
+        "types": {col: d(st.sampled_from(literal_values(TargetType))) for col in some(d, c)},
         "errors": d(st.sampled_from(["fail", "null"])),
     },
     "deduplicate": lambda d, c: {
@@ -230,7 +237,7 @@ PARAMS: dict[str, Builder] = {
         "index": [one(d, c)],
         "columns": one(d, c),
         "values": one(d, c),
-        "aggregation": d(st.sampled_from(list(Function.__args__))),
+        "aggregation": d(st.sampled_from(literal_values(Function))),
     },
     "rename_columns": lambda d, c: {"mapping": {col: f"{col}_new" for col in some(d, c)}},
     "sample_rows": lambda d, c: d(st.sampled_from([{"n": d(st.integers(0, 10))}, {"fraction": d(st.floats(0, 1))}])),

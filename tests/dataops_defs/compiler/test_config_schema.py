@@ -58,3 +58,11 @@ def test_params_are_config_defaults_that_fit_the_schema(module: str, params: dic
         flowchart.params["node"].model_validate(config[f"c_{module}__flowchart.c_{module}__node"]["config"])
         == (flowchart.params["node"])
     )
+
+
+def test_a_described_enum_inside_a_map_stays_a_string() -> None:
+    from dataops_defs.compiler.config_schema import config_schema
+    from module_library.builtin.columns import CastTypesParams
+
+    types = config_schema(CastTypesParams)["types"].config_type
+    assert isinstance(types, dg.Map) and types.inner_type.given_name == "String"
