@@ -9,19 +9,16 @@ chromium and the playwright package; skips without them unless DATAOPS_REQUIRE_S
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from tests.support.browser import CHROMIUM, require_browser
-from tests.support.dagster_server import PROJECT, DagsterServer, dagster_dev
+from tests.support.browser import CHROMIUM, require_browser, screenshot
+from tests.support.dagster_server import DagsterServer, dagster_dev
 
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-ARTIFACTS = PROJECT / "test-artifacts"
-DOC_IMAGE = PROJECT / "docs" / "img" / "lineage.png"
 ORDERS = "订单号,城市,金额\n1,上海,120.5\n2,北京,80\n3,上海,42.25\n4,广州,-1\n"
 FLOWCHART_A = """name: clean_orders
 description: 清洗订单 — the orders with a positive amount
@@ -104,10 +101,11 @@ def test_the_lineage_page_shows_a_output_feeding_b(server: DagsterServer) -> Non
             geometry = page.evaluate(GEOMETRY)
             assert _feeds(geometry, "orders.parquet", "revenue_by_city.csv"), geometry  # A's output feeds B
             assert _feeds(geometry, "orders.csv", "orders.parquet"), geometry  # the external input feeds A
-            ARTIFACTS.mkdir(exist_ok=True)
             graph, pad = geometry["graph"], 24  # the groups and their assets, not the empty canvas around them
-            page.screenshot(
-                path=str(ARTIFACTS / "lineage.png"),
+            screenshot(
+                page,
+                "lineage.png",
+                doc=True,
                 clip={
                     "x": graph["left"] - pad,
                     "y": graph["top"] - pad,
@@ -117,5 +115,3 @@ def test_the_lineage_page_shows_a_output_feeding_b(server: DagsterServer) -> Non
             )
         finally:
             browser.close()
-    if os.environ.get("DATAOPS_UPDATE_DOC_IMAGES"):
-        shutil.copy(ARTIFACTS / "lineage.png", DOC_IMAGE)

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
+PROJECT = Path(__file__).resolve().parents[2]
+ARTIFACTS = PROJECT / "test-artifacts"  # every screenshot a test takes, to look at after a run
+DOC_IMAGES = PROJECT / "docs" / "img"
+
+
+def screenshot(page: Any, name: str, *, doc: bool = False, **options: Any) -> Path:
+    """The page as `test-artifacts/NAME` (Playwright's `screenshot` options pass through); a `doc`
+    image is also copied to docs/img/NAME when DATAOPS_UPDATE_DOC_IMAGES is set."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), **options)
+    if doc and os.environ.get("DATAOPS_UPDATE_DOC_IMAGES"):
+        shutil.copy(path, DOC_IMAGES / name)
+    return path
 
 
 def missing() -> str | None:

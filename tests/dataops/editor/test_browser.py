@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from tests.dataops.editor.running import running_editor
-from tests.support.browser import CHROMIUM, require_browser
+from tests.support.browser import CHROMIUM, require_browser, screenshot
 from tests.support.dagster_server import PROJECT, DagsterServer, dagster_dev
 
 CHROMIUM_ARGS = [
@@ -27,8 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = PROJECT / "test-artifacts"
-DOC_IMAGES = PROJECT / "docs" / "img"
 SALES = "城市,产品,销售额\n上海,茶,120\n北京,茶,80\n广州,咖啡,150\n深圳,咖啡,95\n杭州,茶,210\n"
 
 
@@ -153,8 +151,7 @@ def test_draw_upload_save_run_and_inspect(page, servers, workspace: Path) -> Non
     run_url = page.get_attribute("#run-status a", "href")
     assert run_url.startswith(f"{dagster.url}/runs/")
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "editor.png"))
+    screenshot(page, "editor.png", doc=True)
 
     # The last run's column schema feeds the column pickers of a new downstream node.
     drag_module(page, "select_columns", 620, 330)
@@ -175,10 +172,7 @@ def test_draw_upload_save_run_and_inspect(page, servers, workspace: Path) -> Non
     if skip.count():
         skip.first.click()
         page.wait_for_timeout(500)
-    page.screenshot(path=str(ARTIFACTS / "dagster-run.png"))
-    if os.environ.get("DATAOPS_UPDATE_DOC_IMAGES"):
-        for name in ("editor.png", "dagster-run.png"):
-            shutil.copy(ARTIFACTS / name, DOC_IMAGES / name)
+    screenshot(page, "dagster-run.png", doc=True)
 
 
 def test_an_existing_yaml_flowchart_opens_laid_out(page, servers, workspace: Path) -> None:

@@ -9,7 +9,6 @@ docs/img/editor-forms.png.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -17,7 +16,8 @@ from dataops import flowcharts
 from dataops.settings import get_settings
 from dataops.spec.schema import check_schemas
 from module_library.discovery import discover
-from tests.dataops.editor.test_browser import ARTIFACTS, DOC_IMAGES, connect, drag_module, select, settled
+from tests.dataops.editor.test_browser import connect, drag_module, select, settled
+from tests.support.browser import screenshot
 from tests.support.dagster_server import PROJECT
 
 CONDITION = "价格 IS NOT NULL AND 数量 > 0"
@@ -149,10 +149,7 @@ def test_build_sales_by_city_from_an_empty_canvas_without_typing_json(chromium, 
 
     select(page, "by_city")
     page.wait_for_selector('[data-param="aggregations"] .object-row[data-row="2"]')
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "editor-forms.png"))
-    if os.environ.get("DATAOPS_UPDATE_DOC_IMAGES"):
-        shutil.copy(ARTIFACTS / "editor-forms.png", DOC_IMAGES / "editor-forms.png")
+    screenshot(page, "editor-forms.png", doc=True)
 
     page.click("#save-btn")
     page.wait_for_selector("#message:has-text('Saved sales_by_city.json')")

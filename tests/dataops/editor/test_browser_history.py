@@ -3,11 +3,11 @@ changed, and revert to the version before it (issue 18: revert a change from his
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 from tests.dataops.editor.test_browser import select, set_param
+from tests.support.browser import screenshot
 from tests.support.dagster_server import PROJECT
 
 
@@ -53,5 +53,4 @@ def test_revert_a_change_from_history(chromium, editor_only: str, workspace: Pat
     assert page.locator("#history-list .version").count() == 3
     select(page, "valid")
     assert page.input_value("#param-condition") == old_condition  # the canvas shows the reverted flowchart
-    if os.environ.get("DATAOPS_UPDATE_DOC_IMAGES"):  # the history panel in docs/editor.md
-        page.screenshot(path=str(PROJECT / "docs" / "img" / "editor-history.png"))
+    screenshot(page, "editor-history.png", doc=True)  # the history panel in docs/editor.md

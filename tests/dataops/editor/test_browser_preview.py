@@ -5,15 +5,14 @@ failed run's earlier node still pages and the failing node shows its error."""
 from __future__ import annotations
 
 import math
-import os
-import shutil
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
 from tests.dataops.editor import test_browser
-from tests.dataops.editor.test_browser import ARTIFACTS, DOC_IMAGES, select
+from tests.dataops.editor.test_browser import select
+from tests.support.browser import screenshot
 
 # The real `dagster dev` and editor, and a Chromium page on them (fixtures of test_browser.py).
 servers = test_browser.servers
@@ -142,10 +141,7 @@ def test_page_a_preview(flowcharts: Path, page, servers) -> None:
     assert page.locator("#preview-drawer tr.col-names th").nth(1).bounding_box()["y"] == header_top
     body.evaluate("(b) => { b.scrollLeft = 0; b.scrollTop = 0; }")
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "editor-preview.png"))
-    if os.environ.get("DATAOPS_UPDATE_DOC_IMAGES"):
-        shutil.copy(ARTIFACTS / "editor-preview.png", DOC_IMAGES / "editor-preview.png")
+    screenshot(page, "editor-preview.png", doc=True)
 
     # A failed run: the nodes before the failure still page, the failing node shows its error.
     page.click("#preview-drawer .preview-close")

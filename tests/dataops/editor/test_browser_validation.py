@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.dataops.editor.test_browser import select
-from tests.support.dagster_server import PROJECT
+from tests.support.browser import screenshot
 
 FLOWCHART = """\
 # Orders over 100, by a column name typed from memory.
@@ -38,7 +38,6 @@ edges:
   - {from: load, to: renamed}
   - {from: renamed, to: ordered}
 """
-ARTIFACTS = PROJECT / "test-artifacts"
 SALES = ["订单号", "城市", "产品", "价格", "数量", "日期", "客户"]
 
 
@@ -84,8 +83,7 @@ def test_a_wrong_column_in_a_condition_is_flagged_before_running(chromium, edito
     field.fill("")
     field.press_sequentially("价")
     page.wait_for_selector(".completions:not([hidden]) .completion:has-text('价格')")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "editor-validation.png"))
+    screenshot(page, "editor-validation.png")
     field.press("Enter")
     assert field.input_value() == "价格"
     field.press_sequentially(" > 100")
