@@ -194,7 +194,10 @@ def restore_types(result: pa.Table, types: Mapping[str, pa.DataType]) -> pa.Tabl
     for index, field in enumerate(result.schema):
         wanted = types.get(field.name)
         if wanted is not None and wanted != field.type and _same_values(field.type, wanted):
-            result = result.set_column(index, field.name, result.column(index).cast(wanted))
+            column = result.column(index)
+            if pa.types.is_dictionary(wanted) and not pa.types.is_dictionary(column.type):
+                column = column.dictionary_encode()  # Arrow casts text to a dictionary, not numbers
+            result = result.set_column(index, field.name, column.cast(wanted))
     return result
 
 

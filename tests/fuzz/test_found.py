@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from dataops.errors import FlowchartError, ModuleError
@@ -75,3 +76,21 @@ def test_normalize_integers_beyond_float_precision() -> None:
     data = pd.DataFrame({"城市": [9007199254740993, 0]})
     (out,) = run("normalize", {"columns": ["城市"], "method": "minmax"}, data=data).values()
     assert out["城市"].tolist() == [1.0, 0.0]
+
+
+def test_group_by_a_numeric_dictionary_key_keeps_its_type() -> None:
+    """Found by the module fuzz test: a key of dictionary<double> (a pandas category of floats)
+    came back from DuckDB as double, and Arrow cannot cast double to a dictionary."""
+    from module_library.builtin.aggregate import GroupAggregateParams, group_aggregate
+
+    key = pa.array([None, 1.5, 1.5], pa.float64()).dictionary_encode()
+    table = pa.table({"城市": [1, 2, 3], "amount": key})
+    params = GroupAggregateParams.model_validate(
+        {"by": ["amount"], "aggregations": [{"column": "城市", "function": "sum"}]}
+    )
+    out = group_aggregate(table, params)
+    assert out.schema.field("amount").type == key.type
+    assert sorted(zip(out.column("amount").to_pylist(), out.column(1).to_pylist(), strict=True), key=str) == [
+        (1.5, 5),
+        (None, 1),
+    ]
